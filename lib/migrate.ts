@@ -1,0 +1,73 @@
+/**
+ * @module Forward-only schema migrations counted by `PRAGMA user_version` (kysely's invariants):
+ * an ordered, append-only list of steps, each applied in its own `BEGIN IMMEDIATE … COMMIT`.
+ * A database newer than the code is refused rather than guessed at. Never edit an applied step;
+ * append one.
+ */
+import type { DatabaseSync } from "node:sqlite";
+
+/** One migration step. `sql` may hold several statements. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string | ((db: DatabaseSync) => void);
+}
+
+/** Raised when the file was written by a newer harness than this one. */
+export class SchemaTooNewError extends Error {
+  constructor(found: number, known: number) {
+    super(`Cannot open database: schema version ${found} is newer than this harness knows (${known})`);
+    this.name = "SchemaTooNewError";
+  }
+}
+
+/** Read `PRAGMA user_version`. */
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number } | undefined;
+  return row?.user_version ?? 0;
+}
+
+/** Apply every step newer than the file's version, in order. Returns the versions applied. */
+export function migrate(db: DatabaseSync, migrations: readonly Migration[]): number[] {
+  for (let i = 0; i < migrations.length; i++) {
+    if (migrations[i]!.version !== i + 1) {
+      throw new RangeError(`Cannot migrate: step ${i} has version ${migrations[i]!.version}, expected ${i + 1}`);
+    }
+  }
+  const known = migrations.length;
+  const found = schemaVersion(db);
+  if (found > known) throw new SchemaTooNewError(found, known);
+  const applied: number[] = [];
+  for (const step of migrations.slice(found)) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      // Another process may have migrated while we waited for the write lock.
+      if (schemaVersion(db) >= step.version) {
+        db.exec("COMMIT");
+        continue;
+      }
+      if (typeof step.sql === "string") db.exec(step.sql);
+      else step.sql(db);
+      db.exec(`PRAGMA user_version = ${step.version}`);
+      db.exec("COMMIT");
+      applied.push(step.version);
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw new Error(`Cannot migrate to version ${step.version} (${step.name}): ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+  }
+  return applied;
+}
+
+/** The message of an unknown thrown value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Whether `table` has a column `column` (for migrations adopting a Rust-written file). */
+export function hasColumn(db: DatabaseSync, table: string, column: string): boolean {
+  const rows = db.prepare(`PRAGMA table_info(${JSON.stringify(table)})`).all() as { name: string }[];
+  return rows.some((row) => row.name === column);
+}
