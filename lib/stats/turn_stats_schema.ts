@@ -1,0 +1,116 @@
+/**
+ * @module The schema of `hyperhive-turn-stats.sqlite` (SPEC §7): the columns with their types,
+ * and the migrations that create the tables or adopt a file the Rust harness wrote (same table,
+ * `user_version` 0, maybe without the `last_*` columns: columns are added, never dropped).
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { hasColumn, type Migration } from "../migrate.ts";
+import type { TurnStatsRow } from "../turn_stats_row.ts";
+
+/** The store's file name in a state dir (SPEC §3). */
+export const TURN_STATS_FILE = "hyperhive-turn-stats.sqlite";
+
+// Every §7 column but `id`, with the type a fresh table gets. Nullable columns stay nullable and
+// NOT NULL ones carry a DEFAULT, so the same text can ADD COLUMN to a Rust-written table.
+const COLUMN_TYPES: Record<keyof TurnStatsRow, string> = {
+  agent: "TEXT NOT NULL DEFAULT ''",
+  role: "TEXT NOT NULL DEFAULT ''",
+  model: "TEXT NOT NULL DEFAULT ''",
+  "wake_from": "TEXT NOT NULL DEFAULT ''",
+  "result_kind":
+    "TEXT NOT NULL DEFAULT 'failed' CHECK (result_kind IN ('ok', 'failed', 'prompt_too_long'))",
+  "started_at": "INTEGER NOT NULL DEFAULT 0",
+  "ended_at": "INTEGER NOT NULL DEFAULT 0",
+  "duration_ms": "INTEGER NOT NULL DEFAULT 0",
+  "input_tokens": "INTEGER NOT NULL DEFAULT 0",
+  "output_tokens": "INTEGER NOT NULL DEFAULT 0",
+  "cache_read_input_tokens": "INTEGER NOT NULL DEFAULT 0",
+  "cache_creation_input_tokens": "INTEGER NOT NULL DEFAULT 0",
+  "last_input_tokens": "INTEGER",
+  "last_output_tokens": "INTEGER",
+  "last_cache_read_input_tokens": "INTEGER",
+  "last_cache_creation_input_tokens": "INTEGER",
+  "cost_usd": "REAL",
+  "num_turns": "INTEGER",
+  "session_id": "TEXT",
+  "tool_call_count": "INTEGER NOT NULL DEFAULT 0",
+  "tool_call_breakdown_json": "TEXT NOT NULL DEFAULT '{}'",
+  "open_threads_count": "INTEGER",
+  "open_reminders_count": "INTEGER",
+  note: "TEXT",
+};
+
+/** The §7 columns but `id`, in table order. */
+export const TURN_STATS_COLUMNS = Object.keys(
+  COLUMN_TYPES,
+) as (keyof TurnStatsRow)[];
+
+/** Migrations of the turn-stats file; pass to `openDatabase`. */
+export const TURN_STATS_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "turn_stats, adopting a Rust-written table",
+    sql: (db) => {
+      if (!hasTable(db, "turn_stats")) {
+        const columns = TURN_STATS_COLUMNS.map((name) =>
+          `${name} ${COLUMN_TYPES[name]}`
+        );
+        db.exec(
+          `CREATE TABLE turn_stats (id INTEGER PRIMARY KEY AUTOINCREMENT, ${
+            columns.join(", ")
+          })`,
+        );
+      }
+      // The Rust harness left user_version at 0 and had no last_* columns: add, never drop.
+      for (const name of TURN_STATS_COLUMNS) {
+        if (!hasColumn(db, "turn_stats", name)) {
+          db.exec(
+            `ALTER TABLE turn_stats ADD COLUMN ${name} ${COLUMN_TYPES[name]}`,
+          );
+        }
+      }
+      db.exec(
+        "CREATE INDEX IF NOT EXISTS turn_stats_ended_at ON turn_stats (ended_at)",
+      );
+    },
+  },
+  {
+    version: 2,
+    name: "turn_in_progress markers",
+    sql: `CREATE TABLE turn_in_progress (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      owner TEXT NOT NULL,
+      agent TEXT NOT NULL,
+      role TEXT NOT NULL,
+      model TEXT NOT NULL,
+      wake_from TEXT NOT NULL,
+      started_at INTEGER NOT NULL
+    )`,
+  },
+];
+
+/** Whether the database has a table `name`. */
+export function hasTable(db: DatabaseSync, name: string): boolean {
+  return db.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+  ).get(name) !==
+    undefined;
+}
+
+/** The select list of every column, reading a column the file lacks as its default. */
+export function selectList(db: DatabaseSync): string {
+  const present = new Set(
+    (db.prepare("PRAGMA table_info(turn_stats)").all() as { name: string }[])
+      .map((c) => c.name),
+  );
+  if (present.size === 0) {
+    throw new Error("Cannot read turn stats: no turn_stats table");
+  }
+  return ["id", ...TURN_STATS_COLUMNS].map((name) => {
+    if (present.has(name)) return name;
+    const fallback = /DEFAULT ('[^']*'|\d+)/.exec(
+      COLUMN_TYPES[name as keyof TurnStatsRow] ?? "",
+    );
+    return `${fallback?.[1] ?? "NULL"} AS ${name}`;
+  }).join(", ");
+}
