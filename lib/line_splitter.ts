@@ -1,0 +1,320 @@
+/**
+ * @module Splitting a child's output bytes into lines with a size cap, and parsing a stdout line
+ * as stream-json (SPEC §4.4). Lines up to the cap come out whole; a longer one is never buffered
+ * whole: it becomes an `oversize` item (its size and first 4 KiB) and the stream goes on at the
+ * next newline. Nothing here throws on bad input: a bad line is a value.
+ */
+
+/** Lines longer than this (bytes, newline excluded) become `oversize` items. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/** How much of an oversize line is kept to show what it was. */
+export const OVERSIZE_HEAD_BYTES = 4096;
+
+/** One line of output; `partial` when it ended at EOF without a newline (a crash mid-line). */
+export type SplitItem =
+  | { kind: "line"; text: string; partial: boolean }
+  | { kind: "oversize"; bytes: number; head: string; partial: boolean };
+
+/** A stdout line read as stream-json: an object, or anything else kept as text. */
+export type ParsedLine =
+  | { kind: "object"; value: Record<string, unknown> }
+  | { kind: "not_json"; text: string };
+
+/** Options for {@linkcode LineSplitter}. */
+export interface LineSplitterOptions {
+  /** Longest line kept whole, in bytes; {@linkcode MAX_LINE_BYTES} by default. */
+  maxLineBytes?: number;
+  /** Bytes kept of an oversize line; {@linkcode OVERSIZE_HEAD_BYTES} by default. */
+  headBytes?: number;
+}
+
+const NEWLINE = 10;
+const CARRIAGE_RETURN = 13;
+const OPEN_BRACE = 123;
+
+/**
+ * The splitting state machine: feed chunks with `push()`, then `flush()` at EOF. Each call
+ * returns the items it completed, so a caller pays one call per chunk, not per line.
+ */
+export class LineSplitter {
+  readonly #maxLineBytes: number;
+  readonly #headBytes: number;
+  // ignoreBOM keeps the bytes as they were: each decode() call would otherwise eat a leading BOM.
+  readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  /** Pieces of the line under way, joined once when it ends (no O(n²) concatenation). */
+  #parts: Uint8Array[] = [];
+  #partBytes = 0;
+  /** Set while skipping the rest of an oversize line: its first bytes, to show what it was. */
+  #oversizeHead: string | null = null;
+
+  constructor(options: LineSplitterOptions = {}) {
+    this.#maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.#headBytes = options.headBytes ?? OVERSIZE_HEAD_BYTES;
+  }
+
+  /** Take one chunk; return the lines it completed. */
+  push(chunk: Uint8Array): SplitItem[] {
+    const out: SplitItem[] = [];
+    let start = 0;
+    if (this.#partBytes > 0 || this.#oversizeHead !== null) {
+      const newline = chunk.indexOf(NEWLINE);
+      if (newline === -1) {
+        this.#carry(chunk);
+        return out;
+      }
+      this.#carry(chunk.subarray(0, newline));
+      out.push(this.#endCarried(false));
+      start = newline + 1;
+    }
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last >= start) {
+      if (last - start <= this.#maxLineBytes) {
+        // No line in this span can be over the cap: decode it in one call and split the string,
+        // far cheaper than a decode per line for the usual short stream-json lines.
+        const lines = this.#decoder.decode(chunk.subarray(start, last)).split(
+          "\n",
+        );
+        for (const text of lines) {
+          out.push({
+            kind: "line",
+            text: stripCarriageReturn(text),
+            partial: false,
+          });
+        }
+      } else {
+        this.#splitEach(chunk.subarray(start, last + 1), out);
+      }
+      start = last + 1;
+    }
+    if (start < chunk.length) this.#carry(chunk.subarray(start));
+    return out;
+  }
+
+  /** End of input: the line under way, if any, marked partial. */
+  flush(): SplitItem[] {
+    if (this.#partBytes === 0 && this.#oversizeHead === null) return [];
+    return [this.#endCarried(true)];
+  }
+
+  /** Split a span that ends with a newline, one line at a time, capping each. */
+  #splitEach(span: Uint8Array, out: SplitItem[]): void {
+    let start = 0;
+    while (start < span.length) {
+      const newline = span.indexOf(NEWLINE, start);
+      const line = span.subarray(start, newline);
+      out.push(
+        line.length > this.#maxLineBytes
+          ? {
+            kind: "oversize",
+            bytes: line.length,
+            head: this.#head([line]),
+            partial: false,
+          }
+          : {
+            kind: "line",
+            text: stripCarriageReturn(this.#decoder.decode(line)),
+            partial: false,
+          },
+      );
+      start = newline + 1;
+    }
+  }
+
+  #carry(piece: Uint8Array): void {
+    if (piece.length === 0) return;
+    if (
+      this.#oversizeHead === null &&
+      this.#partBytes + piece.length > this.#maxLineBytes
+    ) {
+      // Over the cap: keep only the head and count the rest, so memory stays bounded.
+      this.#oversizeHead = this.#head([...this.#parts, piece]);
+      this.#parts = [];
+    } else if (this.#oversizeHead === null) {
+      // Copied: the reader may hand out views of a buffer it reuses.
+      this.#parts.push(piece.slice());
+    }
+    this.#partBytes += piece.length;
+  }
+
+  #endCarried(partial: boolean): SplitItem {
+    const bytes = this.#partBytes;
+    const head = this.#oversizeHead;
+    const parts = this.#parts;
+    this.#parts = [];
+    this.#partBytes = 0;
+    this.#oversizeHead = null;
+    if (head !== null) return { kind: "oversize", bytes, head, partial };
+    const only = parts.length === 1 ? parts[0] : undefined;
+    const text = this.#decoder.decode(only ?? concat(parts, bytes));
+    return { kind: "line", text: stripCarriageReturn(text), partial };
+  }
+
+  /** The first `headBytes` of some pieces as text, without a character cut in half. */
+  #head(pieces: Uint8Array[]): string {
+    const bytes = new Uint8Array(this.#headBytes);
+    let filled = 0;
+    for (const piece of pieces) {
+      if (filled >= bytes.length) break;
+      const take = piece.subarray(0, bytes.length - filled);
+      bytes.set(take, filled);
+      filled += take.length;
+    }
+    return this.#decoder.decode(bytes.subarray(0, filled)).replace(
+      /\uFFFD$/,
+      "",
+    );
+  }
+}
+
+/** Read a stdout line as stream-json; never throws. Arrays and scalars are `not_json`. */
+export function parseStreamLine(text: string): ParsedLine {
+  // Only text opening with "{" can be an object: skip JSON.parse (and its exception) otherwise.
+  let first = 0;
+  while (first < text.length && isJsonSpace(text.charCodeAt(first))) first++;
+  if (text.charCodeAt(first) === OPEN_BRACE) {
+    try {
+      const value: unknown = JSON.parse(text);
+      if (
+        typeof value === "object" && value !== null && !Array.isArray(value)
+      ) {
+        return { kind: "object", value: value as Record<string, unknown> };
+      }
+    } catch {
+      // Not JSON: reported as text below, which is what the caller wants to see.
+    }
+  }
+  return { kind: "not_json", text };
+}
+
+function isJsonSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+function stripCarriageReturn(text: string): string {
+  return text.charCodeAt(text.length - 1) === CARRIAGE_RETURN
+    ? text.slice(0, -1)
+    : text;
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
+
+/** Options for {@linkcode readLines}. */
+export interface ReadLinesOptions<T> extends LineSplitterOptions {
+  /** Turns a line into the value handed out; `null` drops it. */
+  map: (item: SplitItem) => T | null;
+  /** Values buffered unread before reading pauses, once someone iterates; unbounded by default. */
+  highWater?: number;
+  /** Told when reading fails; the values end there. */
+  onError?: (error: unknown) => void;
+}
+
+/** Values from a byte stream, read in the background; iterate them once. */
+export interface LineBuffer<T> extends AsyncIterable<T> {
+  /** The stream has ended (or was cancelled) and its last value is buffered. */
+  readonly done: Promise<void>;
+  /** Stop reading (a pipe held open by a stray process); the values end. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * Start reading `stream` now, whether or not anyone iterates yet: a child blocked on a full
+ * pipe nobody reads never exits. Values are handed out in order, one iterator only.
+ */
+export function readLines<T>(
+  stream: ReadableStream<Uint8Array>,
+  options: ReadLinesOptions<T>,
+): LineBuffer<T> {
+  const { map, highWater = Infinity, onError } = options;
+  const splitter = new LineSplitter(options);
+  const reader = stream.getReader();
+  let values: T[] = [];
+  let head = 0;
+  let ended = false;
+  let claimed = false;
+  let abandoned = false;
+  let wakeReader: (() => void) | null = null;
+  let wakeWriter: (() => void) | null = null;
+  const wake = () => {
+    wakeReader?.();
+    wakeReader = null;
+  };
+  const add = (items: SplitItem[]) => {
+    if (abandoned) return;
+    for (const item of items) {
+      const value = map(item);
+      if (value !== null) values.push(value);
+    }
+    if (head < values.length) wake();
+  };
+  const done = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        add(splitter.push(value));
+        if (claimed && !abandoned && values.length - head >= highWater) {
+          await new Promise<void>((resolve) => wakeWriter = resolve);
+        }
+      }
+      add(splitter.flush());
+    } catch (error) {
+      onError?.(error);
+    } finally {
+      ended = true;
+      wake();
+    }
+  })();
+  async function next(): Promise<IteratorResult<T>> {
+    while (head >= values.length && !ended && !abandoned) {
+      await new Promise<void>((resolve) => wakeReader = resolve);
+    }
+    if (head >= values.length || abandoned) {
+      return { done: true, value: undefined };
+    }
+    const value = values[head++] as T;
+    if (head >= 4096 && head * 2 >= values.length) {
+      // Drop what was handed out, now and then, so the buffer does not keep it all.
+      values = values.slice(head);
+      head = 0;
+    }
+    if (wakeWriter && values.length - head < highWater / 2) {
+      wakeWriter();
+      wakeWriter = null;
+    }
+    return { done: false, value };
+  }
+  function abandon(): Promise<IteratorResult<T>> {
+    // The reader left early: keep draining the pipe (so the child is not blocked), keep nothing.
+    abandoned = true;
+    values = [];
+    head = 0;
+    wakeWriter?.();
+    wake();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+  return {
+    done,
+    cancel: async () => {
+      abandon();
+      await reader.cancel().catch(() => {});
+    },
+    [Symbol.asyncIterator]() {
+      if (claimed) {
+        throw new TypeError(
+          "Cannot iterate lines twice: they are handed out once",
+        );
+      }
+      claimed = true;
+      return { next, return: abandon };
+    },
+  };
+}
