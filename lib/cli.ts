@@ -8,7 +8,15 @@ import { asUsageError, UsageError } from "./usage_error.ts";
 import type { Role } from "./config.ts";
 
 /** The subcommands. */
-export const SUBCOMMANDS = ["run", "hive", "mcp", "wake", "send", "stats", "vacuum"] as const;
+export const SUBCOMMANDS = [
+  "run",
+  "hive",
+  "mcp",
+  "wake",
+  "send",
+  "stats",
+  "vacuum",
+] as const;
 
 /** A subcommand name. */
 export type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -48,13 +56,21 @@ export interface SendOptions {
 }
 
 /** Split argv into the subcommand and its arguments (`run` when none is named). */
-export function splitSubcommand(args: readonly string[]): { command: Subcommand; rest: string[] } {
+export function splitSubcommand(
+  args: readonly string[],
+): { command: Subcommand; rest: string[] } {
   const first = args[0];
-  if (first !== undefined && (SUBCOMMANDS as readonly string[]).includes(first)) {
+  if (
+    first !== undefined && (SUBCOMMANDS as readonly string[]).includes(first)
+  ) {
     return { command: first as Subcommand, rest: args.slice(1) };
   }
   if (first !== undefined && !first.startsWith("-")) {
-    throw new UsageError(`Unknown subcommand "${first}": expected one of ${SUBCOMMANDS.join(", ")}`);
+    throw new UsageError(
+      `Unknown subcommand "${first}": expected one of ${
+        SUBCOMMANDS.join(", ")
+      }`,
+    );
   }
   return { command: "run", rest: [...args] };
 }
@@ -83,10 +99,15 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     "ui-token": { type: "string" },
     "allowed-tools": { type: "string" },
   });
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}" for run`);
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0]}" for run`);
+  }
   const role = values.role;
   if (role !== "agent" && role !== "manager") {
-    throw new UsageError(`--role must be agent or manager, got "${role}"`, "--role");
+    throw new UsageError(
+      `--role must be agent or manager, got "${role}"`,
+      "--role",
+    );
   }
   return {
     role,
@@ -111,10 +132,19 @@ export function parseWakeArgs(args: readonly string[]): WakeOptions {
     from: { type: "string" },
     body: { type: "string" },
   });
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}" for wake`);
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0]}" for wake`);
+  }
   const from = nonEmptyFlag(values.from, "--from");
-  if (from === undefined) throw new UsageError("--from is required: the sender's label", "--from");
-  if (values.body === undefined) throw new UsageError("--body is required: the text, or - for stdin", "--body");
+  if (from === undefined) {
+    throw new UsageError("--from is required: the sender's label", "--from");
+  }
+  if (values.body === undefined) {
+    throw new UsageError(
+      "--body is required: the text, or - for stdin",
+      "--body",
+    );
+  }
   return {
     name: nonEmptyFlag(values.name, "--name"),
     stateDir: nonEmptyFlag(values["state-dir"], "--state-dir"),
@@ -126,11 +156,18 @@ export function parseWakeArgs(args: readonly string[]): WakeOptions {
 
 /** Parse `send`'s flags: `send --to NAME TEXT`. */
 export function parseSendArgs(args: readonly string[]): SendOptions {
-  const { values, positionals } = strictParse(args, { ...COMMON_FLAGS, to: { type: "string" } });
+  const { values, positionals } = strictParse(args, {
+    ...COMMON_FLAGS,
+    to: { type: "string" },
+  });
   const to = nonEmptyFlag(values.to, "--to");
-  if (to === undefined) throw new UsageError("--to is required: the receiving agent", "--to");
+  if (to === undefined) {
+    throw new UsageError("--to is required: the receiving agent", "--to");
+  }
   const body = positionals.join(" ");
-  if (body.trim() === "") throw new UsageError("send needs the message text after the flags");
+  if (body.trim() === "") {
+    throw new UsageError("send needs the message text after the flags");
+  }
   return {
     name: nonEmptyFlag(values.name, "--name"),
     stateDir: nonEmptyFlag(values["state-dir"], "--state-dir"),
@@ -140,26 +177,42 @@ export function parseSendArgs(args: readonly string[]): SendOptions {
   };
 }
 
-type FlagSpec = Record<string, { type: "string" | "boolean"; default?: string | boolean; short?: string }>;
+type FlagSpec = Record<
+  string,
+  { type: "string" | "boolean"; default?: string | boolean; short?: string }
+>;
 
 function strictParse<T extends FlagSpec>(args: readonly string[], options: T) {
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    return parseArgs({
+      args: [...args],
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (error) {
     throw asUsageError(error);
   }
 }
 
-function nonEmptyFlag(value: string | undefined, flag: string): string | undefined {
+function nonEmptyFlag(
+  value: string | undefined,
+  flag: string,
+): string | undefined {
   if (value === undefined) return undefined;
-  if (value.trim() === "") throw new UsageError(`${flag} must not be empty`, flag);
+  if (value.trim() === "") {
+    throw new UsageError(`${flag} must not be empty`, flag);
+  }
   return value;
 }
 
 function parsePort(value: string | undefined): number {
   const port = Number(value);
   if (!/^\d+$/.test(value ?? "") || !Number.isInteger(port) || port > 65535) {
-    throw new UsageError(`--port must be a number from 0 to 65535, got "${value}"`, "--port");
+    throw new UsageError(
+      `--port must be a number from 0 to 65535, got "${value}"`,
+      "--port",
+    );
   }
   return port;
 }
@@ -173,19 +226,27 @@ export function isValidModelName(name: string): boolean {
 
 function parseModel(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!isValidModelName(value)) throw new UsageError(`--model is not a model name: "${value}"`, "--model");
+  if (!isValidModelName(value)) {
+    throw new UsageError(`--model is not a model name: "${value}"`, "--model");
+  }
   return value;
 }
 
 function parseToolList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const tools = value.split(/[,\s]+/).filter((tool) => tool !== "");
-  if (tools.length === 0) throw new UsageError("--allowed-tools must name at least one tool", "--allowed-tools");
+  if (tools.length === 0) {
+    throw new UsageError(
+      "--allowed-tools must name at least one tool",
+      "--allowed-tools",
+    );
+  }
   return tools;
 }
 
 /** The usage text of `hive-harness --help`. */
-export const RUN_USAGE = `hive-harness — drive one Claude Code agent turn by turn
+export const RUN_USAGE =
+  `hive-harness — drive one Claude Code agent turn by turn
 
 Usage: hive-harness [run] [options]
        hive-harness <hive|mcp|wake|send|stats|vacuum> --help
@@ -215,14 +276,16 @@ Subcommands:
 `;
 
 /** The usage text of `hive-harness wake --help`. */
-export const WAKE_USAGE = `Usage: hive-harness wake --from LABEL --body TEXT|- [--name NAME] [--state-dir DIR] [--hive-socket PATH]
+export const WAKE_USAGE =
+  `Usage: hive-harness wake --from LABEL --body TEXT|- [--name NAME] [--state-dir DIR] [--hive-socket PATH]
 
 Puts a message from LABEL in this agent's inbox; the running harness wakes for it.
 --body - reads the text from stdin.
 `;
 
 /** The usage text of `hive-harness send --help`. */
-export const SEND_USAGE = `Usage: hive-harness send --to NAME TEXT [--name NAME] [--state-dir DIR] [--hive-socket PATH]
+export const SEND_USAGE =
+  `Usage: hive-harness send --to NAME TEXT [--name NAME] [--state-dir DIR] [--hive-socket PATH]
 
 Sends TEXT from this agent to agent NAME through the broker.
 `;

@@ -70,20 +70,30 @@ export function realEnvironment(): ConfigEnvironment {
 }
 
 /** The agent's name: the flag, else `$HYPERHIVE_AGENT`, else the host name. */
-export function resolveAgentName(flag: string | undefined, environment: ConfigEnvironment): string {
-  const name = flag ?? nonEmpty(environment.env("HYPERHIVE_AGENT")) ?? environment.hostname();
+export function resolveAgentName(
+  flag: string | undefined,
+  environment: ConfigEnvironment,
+): string {
+  const name = flag ?? nonEmpty(environment.env("HYPERHIVE_AGENT")) ??
+    environment.hostname();
   return name;
 }
 
 /** The state dir: the flag, else `$HYPERHIVE_STATE_DIR`, else `/state` if writable, else `./.state`. */
-export function resolveStateDir(flag: string | undefined, environment: ConfigEnvironment): string {
+export function resolveStateDir(
+  flag: string | undefined,
+  environment: ConfigEnvironment,
+): string {
   const chosen = flag ?? nonEmpty(environment.env("HYPERHIVE_STATE_DIR")) ??
     (environment.isWritableDir("/state") ? "/state" : "./.state");
   return resolve(environment.cwd(), chosen);
 }
 
 /** Every file of the state dir, env overrides applied. */
-export function statePaths(stateDir: string, environment: ConfigEnvironment): StatePaths {
+export function statePaths(
+  stateDir: string,
+  environment: ConfigEnvironment,
+): StatePaths {
   const override = (name: string, file: string) => {
     const value = nonEmpty(environment.env(name));
     return value ? resolve(environment.cwd(), value) : join(stateDir, file);
@@ -91,7 +101,10 @@ export function statePaths(stateDir: string, environment: ConfigEnvironment): St
   return {
     stateDir,
     eventsDb: override("HYPERHIVE_EVENTS_DB", "hyperhive-events.sqlite"),
-    turnStatsDb: override("HYPERHIVE_TURN_STATS_DB", "hyperhive-turn-stats.sqlite"),
+    turnStatsDb: override(
+      "HYPERHIVE_TURN_STATS_DB",
+      "hyperhive-turn-stats.sqlite",
+    ),
     modelFile: override("HYPERHIVE_MODEL_FILE", "hyperhive-model"),
     statusFile: join(stateDir, "hyperhive-status"),
     brokerDb: override("HYPERHIVE_BROKER_DB", "hyperhive-broker.sqlite"),

@@ -12,7 +12,7 @@ export type CredentialKind = "oauth_token" | "api_key";
 interface StoredCredential {
   kind: CredentialKind;
   value: string;
-  saved_at: number;
+  "saved_at": number;
 }
 
 /** Longest credential accepted, to refuse pasted junk early. */
@@ -37,10 +37,20 @@ export class CredentialStore {
   async save(secret: string): Promise<CredentialKind> {
     const value = secret.trim();
     if (value === "") throw new TypeError("token must not be empty");
-    if (value.length > MAX_CREDENTIAL_LENGTH) throw new RangeError(`token is longer than ${MAX_CREDENTIAL_LENGTH} characters`);
-    if (/\s/.test(value)) throw new TypeError("token must not contain spaces or line breaks");
+    if (value.length > MAX_CREDENTIAL_LENGTH) {
+      throw new RangeError(
+        `token is longer than ${MAX_CREDENTIAL_LENGTH} characters`,
+      );
+    }
+    if (/\s/.test(value)) {
+      throw new TypeError("token must not contain spaces or line breaks");
+    }
     const kind = credentialKind(value);
-    const record: StoredCredential = { kind, value, saved_at: Math.floor(this.#now() / 1000) };
+    const record: StoredCredential = {
+      kind,
+      value,
+      "saved_at": Math.floor(this.#now() / 1000),
+    };
     await Deno.mkdir(dirname(this.#path), { recursive: true });
     const temp = `${this.#path}.tmp-${crypto.randomUUID()}`;
     await Deno.writeTextFile(temp, JSON.stringify(record), { mode: 0o600 });
@@ -58,13 +68,18 @@ export class CredentialStore {
   env(): Record<string, string> {
     const stored = this.#read();
     if (!stored) return {};
-    return stored.kind === "api_key" ? { ANTHROPIC_API_KEY: stored.value } : { CLAUDE_CODE_OAUTH_TOKEN: stored.value };
+    return stored.kind === "api_key"
+      ? { ANTHROPIC_API_KEY: stored.value }
+      : { CLAUDE_CODE_OAUTH_TOKEN: stored.value };
   }
 
   #read(): StoredCredential | null {
     try {
       const parsed = JSON.parse(Deno.readTextFileSync(this.#path));
-      if (typeof parsed?.value === "string" && (parsed.kind === "api_key" || parsed.kind === "oauth_token")) return parsed;
+      if (
+        typeof parsed?.value === "string" &&
+        (parsed.kind === "api_key" || parsed.kind === "oauth_token")
+      ) return parsed;
       return null;
     } catch {
       return null;

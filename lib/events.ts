@@ -6,10 +6,10 @@
 
 /** Token counters of one inference or one turn. */
 export interface TokenUsage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_input_tokens: number;
+  "input_tokens": number;
+  "output_tokens": number;
+  "cache_read_input_tokens": number;
+  "cache_creation_input_tokens": number;
 }
 
 /** The turn loop's state. */
@@ -82,13 +82,17 @@ export function cutText(text: string, limitBytes: number): string {
   if (text.length <= limitBytes / 4) return text;
   const bytes = new TextEncoder().encode(text);
   if (bytes.length <= limitBytes) return text;
-  const kept = new TextDecoder().decode(bytes.subarray(0, limitBytes)).replace(/\uFFFD$/, "");
+  const kept = new TextDecoder().decode(bytes.subarray(0, limitBytes)).replace(
+    /\uFFFD$/,
+    "",
+  );
   return `${kept}… [cut: ${bytes.length} bytes]`;
 }
 
 /** Whether `value` is a known event kind. */
 export function isEventKind(value: unknown): value is EventKind {
-  return typeof value === "string" && (EVENT_KINDS as readonly string[]).includes(value);
+  return typeof value === "string" &&
+    (EVENT_KINDS as readonly string[]).includes(value);
 }
 
 /** Usage with every counter present (missing ones 0), read from an unknown `usage` value. */

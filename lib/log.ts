@@ -29,7 +29,12 @@ export interface LoggerOptions {
   base?: LogFields;
 }
 
-const LEVEL_ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+const LEVEL_ORDER: Record<LogLevel, number> = {
+  debug: 0,
+  info: 1,
+  warn: 2,
+  error: 3,
+};
 
 const SECRET_PATTERNS: RegExp[] = [
   /sk-ant-[A-Za-z0-9_-]+/g,
@@ -41,7 +46,11 @@ const SECRET_PATTERNS: RegExp[] = [
 export function redactSecrets(text: string): string {
   let out = text;
   for (const pattern of SECRET_PATTERNS) {
-    out = out.replace(pattern, (match, prefix) => typeof prefix === "string" ? `${prefix}[redacted]` : "[redacted]");
+    out = out.replace(
+      pattern,
+      (_match, prefix) =>
+        typeof prefix === "string" ? `${prefix}[redacted]` : "[redacted]",
+    );
   }
   return out;
 }
@@ -52,16 +61,36 @@ function writeStderr(line: string): void {
 
 /** A logger writing one JSON object per line. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const { write = writeStderr, now = Date.now, level = "info", base = {} } = options;
+  const { write = writeStderr, now = Date.now, level = "info", base = {} } =
+    options;
   const threshold = LEVEL_ORDER[level];
-  function emit(recordLevel: LogLevel, message: string, fields: LogFields = {}): void {
+  function emit(
+    recordLevel: LogLevel,
+    message: string,
+    fields: LogFields = {},
+  ): void {
     if (LEVEL_ORDER[recordLevel] < threshold) return;
-    const record = { ts: new Date(now()).toISOString(), level: recordLevel, msg: message, ...base, ...fields };
+    const record = {
+      ts: new Date(now()).toISOString(),
+      level: recordLevel,
+      msg: message,
+      ...base,
+      ...fields,
+    };
     let line: string;
     try {
-      line = JSON.stringify(record, (_key, value) => value instanceof Error ? `${value.name}: ${value.message}` : value);
+      line = JSON.stringify(
+        record,
+        (_key, value) =>
+          value instanceof Error ? `${value.name}: ${value.message}` : value,
+      );
     } catch (error) {
-      line = JSON.stringify({ ts: record.ts, level: recordLevel, msg: message, log_error: String(error) });
+      line = JSON.stringify({
+        ts: record.ts,
+        level: recordLevel,
+        msg: message,
+        log_error: String(error),
+      });
     }
     write(redactSecrets(line));
   }
@@ -74,7 +103,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /** A logger that keeps records in memory, for tests. */
-export function createMemoryLogger(): Logger & { records: (LogFields & { level: LogLevel; msg: string })[] } {
+export function createMemoryLogger(): Logger & {
+  records: (LogFields & { level: LogLevel; msg: string })[];
+} {
   const records: (LogFields & { level: LogLevel; msg: string })[] = [];
   const logger = createLogger({
     level: "debug",

@@ -24,14 +24,19 @@ export interface LoginFlowOptions {
   timeoutMs?: number;
 }
 
+// deno-lint-ignore no-control-regex
 const URL_PATTERN = /https:\/\/[^\s"'<>\u001b]+/;
 // deno-lint-ignore no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[ -\/]*[@-~]|\u001b\][^\u0007]*\u0007/g;
 const OUTPUT_LIMIT = 8192;
 
 /** Split `$HYPERHIVE_LOGIN_CMD` into argv (whitespace; quotes not interpreted). */
-export function loginCommandFrom(envValue: string | undefined, claudePath: string): string[] {
-  const words = envValue?.trim().split(/\s+/).filter((word) => word !== "") ?? [];
+export function loginCommandFrom(
+  envValue: string | undefined,
+  claudePath: string,
+): string[] {
+  const words = envValue?.trim().split(/\s+/).filter((word) => word !== "") ??
+    [];
   return words.length > 0 ? words : [claudePath, "/login"];
 }
 
@@ -109,12 +114,24 @@ export class LoginFlow {
       }).spawn();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.#state = { phase: "finished", ok: false, message: `Cannot start login command "${command}": ${message}`, finished_at: Math.floor(now() / 1000) };
+      this.#state = {
+        phase: "finished",
+        ok: false,
+        message: `Cannot start login command "${command}": ${message}`,
+        finished_at: Math.floor(now() / 1000),
+      };
       return;
     }
-    this.#state = { phase: "running", url: null, started_at: Math.floor(now() / 1000) };
+    this.#state = {
+      phase: "running",
+      url: null,
+      started_at: Math.floor(now() / 1000),
+    };
     this.#stdin = this.#child.stdin.getWriter();
-    this.#timer = setTimeout(() => this.stop(), this.#options.timeoutMs ?? 600_000);
+    this.#timer = setTimeout(
+      () => this.stop(),
+      this.#options.timeoutMs ?? 600_000,
+    );
     const child = this.#child;
     this.#done = (async () => {
       await Promise.all([this.#read(child.stdout), this.#read(child.stderr)]);
@@ -123,11 +140,15 @@ export class LoginFlow {
       await this.#stdin?.close().catch(() => {});
       this.#stdin = null;
       this.#child = null;
-      const tail = redactSecrets(this.#output.replace(ANSI, "").trim()).slice(-500);
+      const tail = redactSecrets(this.#output.replace(ANSI, "").trim()).slice(
+        -500,
+      );
       this.#state = {
         phase: "finished",
         ok: status.success,
-        message: status.success ? "login command finished" : `login command exited ${status.code}: ${tail}`,
+        message: status.success
+          ? "login command finished"
+          : `login command exited ${status.code}: ${tail}`,
         finished_at: Math.floor(now() / 1000),
       };
       for (const wake of this.#urlWaiters.splice(0)) wake();
@@ -152,7 +173,9 @@ export class LoginFlow {
 /** Raised when a code is posted with no login flow running. */
 export class LoginNotRunningError extends Error {
   constructor() {
-    super("Cannot take a login code: no login is in progress (POST /api/login/start first)");
+    super(
+      "Cannot take a login code: no login is in progress (POST /api/login/start first)",
+    );
     this.name = "LoginNotRunningError";
   }
 }

@@ -16,22 +16,33 @@ export interface Migration {
 /** Raised when the file was written by a newer harness than this one. */
 export class SchemaTooNewError extends Error {
   constructor(found: number, known: number) {
-    super(`Cannot open database: schema version ${found} is newer than this harness knows (${known})`);
+    super(
+      `Cannot open database: schema version ${found} is newer than this harness knows (${known})`,
+    );
     this.name = "SchemaTooNewError";
   }
 }
 
 /** Read `PRAGMA user_version`. */
 export function schemaVersion(db: DatabaseSync): number {
-  const row = db.prepare("PRAGMA user_version").get() as { user_version: number } | undefined;
+  const row = db.prepare("PRAGMA user_version").get() as {
+    user_version: number;
+  } | undefined;
   return row?.user_version ?? 0;
 }
 
 /** Apply every step newer than the file's version, in order. Returns the versions applied. */
-export function migrate(db: DatabaseSync, migrations: readonly Migration[]): number[] {
+export function migrate(
+  db: DatabaseSync,
+  migrations: readonly Migration[],
+): number[] {
   for (let i = 0; i < migrations.length; i++) {
     if (migrations[i]!.version !== i + 1) {
-      throw new RangeError(`Cannot migrate: step ${i} has version ${migrations[i]!.version}, expected ${i + 1}`);
+      throw new RangeError(
+        `Cannot migrate: step ${i} has version ${
+          migrations[i]!.version
+        }, expected ${i + 1}`,
+      );
     }
   }
   const known = migrations.length;
@@ -53,9 +64,14 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[]): num
       applied.push(step.version);
     } catch (error) {
       db.exec("ROLLBACK");
-      throw new Error(`Cannot migrate to version ${step.version} (${step.name}): ${errorMessage(error)}`, {
-        cause: error,
-      });
+      throw new Error(
+        `Cannot migrate to version ${step.version} (${step.name}): ${
+          errorMessage(error)
+        }`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   return applied;
@@ -67,7 +83,12 @@ export function errorMessage(error: unknown): string {
 }
 
 /** Whether `table` has a column `column` (for migrations adopting a Rust-written file). */
-export function hasColumn(db: DatabaseSync, table: string, column: string): boolean {
-  const rows = db.prepare(`PRAGMA table_info(${JSON.stringify(table)})`).all() as { name: string }[];
+export function hasColumn(
+  db: DatabaseSync,
+  table: string,
+  column: string,
+): boolean {
+  const rows = db.prepare(`PRAGMA table_info(${JSON.stringify(table)})`)
+    .all() as { name: string }[];
   return rows.some((row) => row.name === column);
 }

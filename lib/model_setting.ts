@@ -33,7 +33,10 @@ export class ModelSetting {
       Deno.mkdirSync(dirname(this.#path), { recursive: true });
       Deno.writeTextFileSync(this.#path, `${model}\n`);
     } catch (error) {
-      this.#log.warn("Cannot persist model choice", { path: this.#path, error });
+      this.#log.warn("Cannot persist model choice", {
+        path: this.#path,
+        error,
+      });
     }
     return true;
   }

@@ -33,7 +33,8 @@ export interface RuntimeFilesOptions {
 
 /** The system prompt for a role. */
 export function systemPromptFor(role: Role, agent: string): string {
-  const common = `You are ${agent}, an autonomous Claude Code agent in a hive of agents.
+  const common =
+    `You are ${agent}, an autonomous Claude Code agent in a hive of agents.
 You wake when a message arrives: from another agent, from the operator, from a reminder you set,
 or from the system. Each wake-up is one turn; when you have done what the message needs, end
 your turn with a short summary.
@@ -58,7 +59,9 @@ route work to them, and keep the operator informed.`;
 }
 
 /** The MCP config claude is given: one stdio server, `hyperhive`, loaded before the first turn. */
-export function mcpConfigFor(options: RuntimeFilesOptions): Record<string, unknown> {
+export function mcpConfigFor(
+  options: RuntimeFilesOptions,
+): Record<string, unknown> {
   const brokerArgs = "socket" in options.broker
     ? ["--hive-socket", options.broker.socket]
     : ["--broker-db", options.broker.db];
@@ -85,15 +88,26 @@ export function mcpConfigFor(options: RuntimeFilesOptions): Record<string, unkno
 }
 
 /** Write the three files into the runtime dir; returns their paths. */
-export async function writeRuntimeFiles(options: RuntimeFilesOptions): Promise<RuntimeFiles> {
+export async function writeRuntimeFiles(
+  options: RuntimeFilesOptions,
+): Promise<RuntimeFiles> {
   await Deno.mkdir(options.runtimeDir, { recursive: true });
   const files: RuntimeFiles = {
     settings: join(options.runtimeDir, "claude-settings.json"),
     systemPrompt: join(options.runtimeDir, "system-prompt.md"),
     mcpConfig: join(options.runtimeDir, "mcp-config.json"),
   };
-  await Deno.writeTextFile(files.settings, JSON.stringify({ autoCompactEnabled: false }, null, 2) + "\n");
-  await Deno.writeTextFile(files.systemPrompt, systemPromptFor(options.role, options.agent) + "\n");
-  await Deno.writeTextFile(files.mcpConfig, JSON.stringify(mcpConfigFor(options), null, 2) + "\n");
+  await Deno.writeTextFile(
+    files.settings,
+    JSON.stringify({ autoCompactEnabled: false }, null, 2) + "\n",
+  );
+  await Deno.writeTextFile(
+    files.systemPrompt,
+    systemPromptFor(options.role, options.agent) + "\n",
+  );
+  await Deno.writeTextFile(
+    files.mcpConfig,
+    JSON.stringify(mcpConfigFor(options), null, 2) + "\n",
+  );
   return files;
 }

@@ -5,7 +5,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
-import { type Migration, migrate } from "./migrate.ts";
+import { migrate, type Migration } from "./migrate.ts";
 
 /** Options for {@linkcode openDatabase}. */
 export interface OpenDatabaseOptions {
@@ -39,6 +39,8 @@ export function openDatabase(
       // Already failing with the real cause below.
     }
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`Cannot open database "${path}": ${message}`, { cause: error });
+    throw new Error(`Cannot open database "${path}": ${message}`, {
+      cause: error,
+    });
   }
 }

@@ -12,12 +12,15 @@ export interface StoreHealthReport {
   /** The newest failure, or null once a write succeeds. */
   error: string | null;
   failures: number;
-  last_failure_unix: number | null;
+  "last_failure_unix": number | null;
 }
 
 /** Tracks failures of named stores. */
 export class StoreHealth {
-  #stores = new Map<string, StoreHealthReport & { lastLoggedCause: string | null }>();
+  #stores = new Map<
+    string,
+    StoreHealthReport & { lastLoggedCause: string | null }
+  >();
   #log: Logger;
   #now: () => number;
 
@@ -29,7 +32,14 @@ export class StoreHealth {
   /** Register a store so it shows even before anything happened to it. */
   register(name: string, path: string): void {
     if (!this.#stores.has(name)) {
-      this.#stores.set(name, { path, ok: true, error: null, failures: 0, last_failure_unix: null, lastLoggedCause: null });
+      this.#stores.set(name, {
+        path,
+        ok: true,
+        error: null,
+        failures: 0,
+        last_failure_unix: null,
+        lastLoggedCause: null,
+      });
     }
   }
 
@@ -44,7 +54,12 @@ export class StoreHealth {
     entry.last_failure_unix = Math.floor(this.#now() / 1000);
     if (entry.lastLoggedCause !== cause) {
       entry.lastLoggedCause = cause;
-      this.#log.error(`Cannot ${action} in ${name} store`, { store: name, path: entry.path, error: cause, failures: entry.failures });
+      this.#log.error(`Cannot ${action} in ${name} store`, {
+        store: name,
+        path: entry.path,
+        error: cause,
+        failures: entry.failures,
+      });
     }
   }
 
@@ -55,13 +70,19 @@ export class StoreHealth {
     entry.ok = true;
     entry.error = null;
     entry.lastLoggedCause = null;
-    this.#log.info(`${name} store recovered`, { store: name, path: entry.path, failures: entry.failures });
+    this.#log.info(`${name} store recovered`, {
+      store: name,
+      path: entry.path,
+      failures: entry.failures,
+    });
   }
 
   /** A snapshot for `/api/state`. */
   report(): Record<string, StoreHealthReport> {
     const out: Record<string, StoreHealthReport> = {};
-    for (const [name, { lastLoggedCause: _, ...report }] of this.#stores) out[name] = { ...report };
+    for (const [name, { lastLoggedCause: _, ...report }] of this.#stores) {
+      out[name] = { ...report };
+    }
     return out;
   }
 }

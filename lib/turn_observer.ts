@@ -16,8 +16,10 @@ export type TurnSignal =
   | { kind: "mcp_not_connected"; server: string; status: string }
   | { kind: "context_usage"; usage: TokenUsage };
 
-const NOT_LOGGED_IN = /not logged in|authentication_failed|invalid api key|please run \/login|oauth token (has )?expired/i;
-const USAGE_LIMIT = /usage limit|limit reached|rate limit|rate_limit|\b429\b|hit your limit/i;
+const NOT_LOGGED_IN =
+  /not logged in|authentication_failed|invalid api key|please run \/login|oauth token (has )?expired/i;
+const USAGE_LIMIT =
+  /usage limit|limit reached|rate limit|rate_limit|\b429\b|hit your limit/i;
 
 /** Collects what a turn's stream says. */
 export class TurnObserver {
@@ -44,7 +46,9 @@ export class TurnObserver {
         break;
       case "result":
         this.result = line;
-        if (line.is_error === true) this.#observeErrorText(stringOf(line.result), line, signals);
+        if (line.is_error === true) {
+          this.#observeErrorText(stringOf(line.result), line, signals);
+        }
         break;
       case "system":
         this.#observeSystem(line, signals);
@@ -58,7 +62,9 @@ export class TurnObserver {
 
   /** Tool calls as the row's breakdown: `{"Bash": 3}`. */
   toolBreakdown(): Record<string, number> {
-    return Object.fromEntries([...this.toolCalls].sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries(
+      [...this.toolCalls].sort(([a], [b]) => a.localeCompare(b)),
+    );
   }
 
   /** Sum of tool calls. */
@@ -78,7 +84,10 @@ export class TurnObserver {
     const modelUsage = this.result?.modelUsage;
     if (isRecord(modelUsage)) {
       for (const entry of Object.values(modelUsage)) {
-        if (isRecord(entry) && typeof entry.contextWindow === "number" && entry.contextWindow > 0) {
+        if (
+          isRecord(entry) && typeof entry.contextWindow === "number" &&
+          entry.contextWindow > 0
+        ) {
           return entry.contextWindow;
         }
       }
@@ -86,17 +95,27 @@ export class TurnObserver {
     return DEFAULT_CONTEXT_WINDOW;
   }
 
-  #observeAssistant(line: Record<string, unknown>, signals: TurnSignal[]): void {
+  #observeAssistant(
+    line: Record<string, unknown>,
+    signals: TurnSignal[],
+  ): void {
     const message = isRecord(line.message) ? line.message : {};
     const content = Array.isArray(message.content) ? message.content : [];
     for (const block of content) {
       if (!isRecord(block) || block.type !== "tool_use") continue;
-      const name = typeof block.name === "string" && block.name !== "" ? block.name : "<unnamed>";
+      const name = typeof block.name === "string" && block.name !== ""
+        ? block.name
+        : "<unnamed>";
       this.toolCalls.set(name, (this.toolCalls.get(name) ?? 0) + 1);
     }
     const synthetic = message.model === "<synthetic>";
-    if (line.error !== undefined || line.is_api_error_message === true || synthetic) {
-      const text = content.map((block) => isRecord(block) ? stringOf(block.text) ?? "" : "").join(" ").trim();
+    if (
+      line.error !== undefined || line.is_api_error_message === true ||
+      synthetic
+    ) {
+      const text = content.map((block) =>
+        isRecord(block) ? stringOf(block.text) ?? "" : ""
+      ).join(" ").trim();
       this.#observeErrorText(text || stringOf(line.error), line, signals);
       return;
     }
@@ -106,40 +125,70 @@ export class TurnObserver {
       const usage = readTokenUsage(message.usage);
       const id = stringOf(message.id);
       this.lastUsage = usage;
-      if (id === null || id !== this.#lastMessageId) signals.push({ kind: "context_usage", usage });
+      if (id === null || id !== this.#lastMessageId) {
+        signals.push({ kind: "context_usage", usage });
+      }
       this.#lastMessageId = id;
     }
   }
 
-  #observeErrorText(text: string | null, line: Record<string, unknown>, signals: TurnSignal[]): void {
+  #observeErrorText(
+    text: string | null,
+    line: Record<string, unknown>,
+    signals: TurnSignal[],
+  ): void {
     if (text === null || text === "") return;
     this.apiErrorText ??= text;
     const errorCode = stringOf(line.error) ?? "";
     if (errorCode === "authentication_failed" || NOT_LOGGED_IN.test(text)) {
       signals.push({ kind: "login_required", text });
-    } else if (errorCode === "rate_limit" || line.api_error_status === 429 || USAGE_LIMIT.test(text)) {
-      signals.push({ kind: "rate_limited", text, resetAtUnix: parseResetTime(text) });
+    } else if (
+      errorCode === "rate_limit" || line.api_error_status === 429 ||
+      USAGE_LIMIT.test(text)
+    ) {
+      signals.push({
+        kind: "rate_limited",
+        text,
+        resetAtUnix: parseResetTime(text),
+      });
     }
   }
 
   #observeSystem(line: Record<string, unknown>, signals: TurnSignal[]): void {
-    if (line.compact_result === "failed" || (isRecord(line.compact_metadata) && line.compact_metadata.result === "failed")) {
+    if (
+      line.compact_result === "failed" ||
+      (isRecord(line.compact_metadata) &&
+        line.compact_metadata.result === "failed")
+    ) {
       this.compactFailed = true;
     }
     if (line.subtype === "init" && Array.isArray(line.mcp_servers)) {
       for (const server of line.mcp_servers) {
         if (!isRecord(server)) continue;
         const status = stringOf(server.status) ?? "unknown";
-        if (status !== "connected") signals.push({ kind: "mcp_not_connected", server: stringOf(server.name) ?? "?", status });
+        if (status !== "connected") {
+          signals.push({
+            kind: "mcp_not_connected",
+            server: stringOf(server.name) ?? "?",
+            status,
+          });
+        }
       }
     }
   }
 
-  #observeRateLimitEvent(line: Record<string, unknown>, signals: TurnSignal[]): void {
+  #observeRateLimitEvent(
+    line: Record<string, unknown>,
+    signals: TurnSignal[],
+  ): void {
     const info = isRecord(line.rate_limit_info) ? line.rate_limit_info : {};
     if (info.status !== "rejected") return;
     const resetsAt = typeof info.resetsAt === "number" ? info.resetsAt : null;
-    signals.push({ kind: "rate_limited", text: "usage limit reached", resetAtUnix: resetsAt });
+    signals.push({
+      kind: "rate_limited",
+      text: "usage limit reached",
+      resetAtUnix: resetsAt,
+    });
   }
 }
 
@@ -148,9 +197,12 @@ export class TurnObserver {
  * `Claude AI usage limit reached|1700000000` form or an ISO time; null when none is given.
  */
 export function parseResetTime(text: string): number | null {
-  const epoch = /\|(\d{10})\b/.exec(text) ?? /resets?(?: at)?\s+(\d{10})\b/i.exec(text);
+  const epoch = /\|(\d{10})\b/.exec(text) ??
+    /resets?(?: at)?\s+(\d{10})\b/i.exec(text);
   if (epoch) return Number(epoch[1]);
-  const iso = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))/.exec(text);
+  const iso =
+    /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))/
+      .exec(text);
   if (iso) {
     const ms = Date.parse(iso[1]!);
     if (Number.isFinite(ms)) return Math.floor(ms / 1000);

@@ -12,27 +12,27 @@ export interface TurnStatsRow {
   agent: string;
   role: string;
   model: string;
-  wake_from: string;
-  result_kind: ResultKind;
-  started_at: number;
-  ended_at: number;
-  duration_ms: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_input_tokens: number;
-  last_input_tokens: number | null;
-  last_output_tokens: number | null;
-  last_cache_read_input_tokens: number | null;
-  last_cache_creation_input_tokens: number | null;
-  cost_usd: number | null;
-  num_turns: number | null;
-  session_id: string | null;
-  tool_call_count: number;
+  "wake_from": string;
+  "result_kind": ResultKind;
+  "started_at": number;
+  "ended_at": number;
+  "duration_ms": number;
+  "input_tokens": number;
+  "output_tokens": number;
+  "cache_read_input_tokens": number;
+  "cache_creation_input_tokens": number;
+  "last_input_tokens": number | null;
+  "last_output_tokens": number | null;
+  "last_cache_read_input_tokens": number | null;
+  "last_cache_creation_input_tokens": number | null;
+  "cost_usd": number | null;
+  "num_turns": number | null;
+  "session_id": string | null;
+  "tool_call_count": number;
   /** JSON object text, `{}` when no tools ran. */
-  tool_call_breakdown_json: string;
-  open_threads_count: number | null;
-  open_reminders_count: number | null;
+  "tool_call_breakdown_json": string;
+  "open_threads_count": number | null;
+  "open_reminders_count": number | null;
   note: string | null;
 }
 
@@ -60,22 +60,54 @@ export interface TurnEnding {
 const PROMPT_TOO_LONG = /prompt is too long/i;
 
 /** Classify a turn by SPEC §7's rules: `ok` only on exit 0 with a non-error result line. */
-export function classifyTurn(ending: TurnEnding): { result_kind: ResultKind; note: string | null } {
-  const resultText = typeof ending.result?.result === "string" ? ending.result.result : null;
+export function classifyTurn(
+  ending: TurnEnding,
+): { result_kind: ResultKind; note: string | null } {
+  const resultText = typeof ending.result?.result === "string"
+    ? ending.result.result
+    : null;
   const isError = ending.result?.is_error === true;
-  if ([resultText, ending.apiErrorText].some((text) => text !== null && PROMPT_TOO_LONG.test(text))) {
-    return { result_kind: "prompt_too_long", note: resultText ?? ending.apiErrorText };
+  if (
+    [resultText, ending.apiErrorText].some((text) =>
+      text !== null && PROMPT_TOO_LONG.test(text)
+    )
+  ) {
+    return {
+      result_kind: "prompt_too_long",
+      note: resultText ?? ending.apiErrorText,
+    };
   }
-  if (ending.spawnError !== null) return { result_kind: "failed", note: ending.spawnError };
-  if (ending.cancelled) return { result_kind: "failed", note: "cancelled by operator" };
-  if (ending.compactFailed) return { result_kind: "failed", note: `compact failed${resultText ? `: ${resultText}` : ""}` };
+  if (ending.spawnError !== null) {
+    return { result_kind: "failed", note: ending.spawnError };
+  }
+  if (ending.cancelled) {
+    return { result_kind: "failed", note: "cancelled by operator" };
+  }
+  if (ending.compactFailed) {
+    return {
+      result_kind: "failed",
+      note: `compact failed${resultText ? `: ${resultText}` : ""}`,
+    };
+  }
   if (ending.result === null) {
-    const how = ending.signal ? `killed by ${ending.signal}` : `exited ${ending.exitCode}`;
-    return { result_kind: "failed", note: `claude ${how} without a result line` };
+    const how = ending.signal
+      ? `killed by ${ending.signal}`
+      : `exited ${ending.exitCode}`;
+    return {
+      result_kind: "failed",
+      note: `claude ${how} without a result line`,
+    };
   }
-  if (isError) return { result_kind: "failed", note: resultText ?? ending.apiErrorText ?? "claude reported an error" };
+  if (isError) {
+    return {
+      result_kind: "failed",
+      note: resultText ?? ending.apiErrorText ?? "claude reported an error",
+    };
+  }
   if (ending.exitCode !== 0) {
-    const how = ending.signal ? `killed by ${ending.signal}` : `exited ${ending.exitCode}`;
+    const how = ending.signal
+      ? `killed by ${ending.signal}`
+      : `exited ${ending.exitCode}`;
     return { result_kind: "failed", note: `claude ${how}` };
   }
   return { result_kind: "ok", note: null };

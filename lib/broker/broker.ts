@@ -10,7 +10,7 @@ export interface Wakeup {
   /** An agent name, `operator`, `reminder`, or `system`. */
   from: string;
   body: string;
-  sent_at: number;
+  "sent_at": number;
   /** Other undelivered messages waiting for the agent, not counting this one. */
   unread: number;
 }
@@ -21,8 +21,8 @@ export interface BrokerMessage {
   from: string;
   to: string;
   body: string;
-  sent_at: number;
-  delivered_at: number | null;
+  "sent_at": number;
+  "delivered_at": number | null;
 }
 
 /** An open question, as loose ends list it. */
@@ -34,7 +34,7 @@ export interface OpenQuestion {
   question: string;
   options: string[];
   multi: boolean;
-  asked_at: number;
+  "asked_at": number;
   deadline: number | null;
 }
 
@@ -43,8 +43,8 @@ export interface PendingReminder {
   id: number;
   agent: string;
   message: string;
-  due_at: number;
-  created_at: number;
+  "due_at": number;
+  "created_at": number;
 }
 
 /** An agent's loose ends: unanswered questions asked by it or of it, and pending reminders. */
@@ -58,7 +58,7 @@ export interface AgentSummary {
   name: string;
   status: string | null;
   unread: number;
-  pending_reminders: number;
+  "pending_reminders": number;
 }
 
 /** Options for {@linkcode Broker.nextWakeup}. */
@@ -89,7 +89,11 @@ export interface Broker {
   /** Answer a question as the operator; the asker gets the answer as a `system` message. */
   answerQuestion(id: number, answer: string): Promise<void>;
   /** Cancel a question or reminder that belongs to `agent`. */
-  cancelLooseEnd(agent: string, kind: "question" | "reminder", id: number): Promise<void>;
+  cancelLooseEnd(
+    agent: string,
+    kind: "question" | "reminder",
+    id: number,
+  ): Promise<void>;
   setStatus(agent: string, text: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,0 +1,252 @@
+/**
+ * @module A running harness assembled from its options: stores opened (each best-effort), the
+ * bus, the broker (embedded or the hive socket), runtime files, the turn loop and the web app.
+ * `main.ts` calls {@linkcode startHarness} and waits; tests start one in-process the same way.
+ */
+import { EVENT_STORE_MIGRATIONS, EventStore } from "./event_store.ts";
+import { Bus } from "./bus.ts";
+import { SseHub } from "./sse_hub.ts";
+import { AgentState } from "./agent_state.ts";
+import {
+  type ConfigEnvironment,
+  DEFAULT_ALLOWED_TOOLS,
+  type Role,
+  type StatePaths,
+  statePaths,
+} from "./config.ts";
+import type { LiveEvent } from "./events.ts";
+import { ContinueMarker } from "./continue_marker.ts";
+import { CredentialStore } from "./credentials.ts";
+import { locateClaude } from "./claude_locator.ts";
+import { loginCommandFrom, LoginFlow } from "./login_flow.ts";
+import type { Logger } from "./log.ts";
+import { ModelSetting } from "./model_setting.ts";
+import { type SelfCommand, writeRuntimeFiles } from "./runtime_files.ts";
+import { openDatabase } from "./sqlite.ts";
+import { StoreHealth } from "./store_health.ts";
+import { TurnLoop, type TurnStatsSink } from "./turn_loop.ts";
+import { spawnClaude } from "./claude_process.ts";
+import type { Broker } from "./broker/broker.ts";
+import { openEmbeddedBroker } from "./broker/embedded_broker.ts";
+import { createApp } from "./http/app.ts";
+import { createApiRoutes } from "./http/api_routes.ts";
+import { createEventRoutes } from "./http/events_routes.ts";
+import { join } from "node:path";
+import type { Hono } from "hono";
+
+/** The resolved options of a harness. */
+export interface HarnessOptions {
+  agent: string;
+  role: Role;
+  stateDir: string;
+  hiveSocket: string | undefined;
+  claude: string | undefined;
+  cwd: string | undefined;
+  model: string | undefined;
+  allowedTools: string[] | undefined;
+  version: string;
+  self: SelfCommand;
+  /** Required of every request when set. */
+  uiToken: string | undefined;
+}
+
+/** What the harness is given from outside. */
+export interface HarnessDeps {
+  log: Logger;
+  environment: ConfigEnvironment;
+  /** The environment claude starts from. */
+  baseEnv: Record<string, string>;
+  /** Opens the broker behind `--hive-socket`. */
+  connectHive?: (socketPath: string, agent: string) => Broker;
+  /** Extra routers (the page, turn stats) mounted beside the core ones. */
+  extraRouters?: (parts: HarnessParts) => Hono[];
+  /** Opens the best-effort turn-stats sink (recovering a turn cut off by a crash); none when absent. */
+  turnStats?: (
+    context: {
+      paths: StatePaths;
+      health: StoreHealth;
+      log: Logger;
+      emit: (event: LiveEvent) => unknown;
+    },
+  ) => TurnStatsSink;
+  now?: () => number;
+  graceMs?: number;
+}
+
+/** The assembled parts, for routers and tests. */
+export interface HarnessParts {
+  options: HarnessOptions;
+  paths: StatePaths;
+  health: StoreHealth;
+  bus: Bus;
+  broker: Broker;
+  state: AgentState;
+  loop: TurnLoop;
+  log: Logger;
+}
+
+/** A started harness. */
+export interface Harness {
+  parts: HarnessParts;
+  app: Hono;
+  /** Resolves when the loop stops. */
+  running: Promise<void>;
+  /** Stop the loop (cancelling a running turn), flush and close the stores. */
+  stop(): Promise<void>;
+}
+
+/** Assemble and start a harness (the loop runs; serving the app is the caller's). */
+export async function startHarness(
+  options: HarnessOptions,
+  deps: HarnessDeps,
+): Promise<Harness> {
+  const { log, environment } = deps;
+  const now = deps.now ?? Date.now;
+  const paths = statePaths(options.stateDir, environment);
+  await Deno.mkdir(paths.stateDir, { recursive: true });
+  const health = new StoreHealth(log, now);
+  health.register("events", paths.eventsDb);
+  let eventStore: EventStore | null = null;
+  try {
+    eventStore = new EventStore(
+      openDatabase(paths.eventsDb, EVENT_STORE_MIGRATIONS),
+      {
+        reopen: {
+          path: paths.eventsDb,
+          open: () => openDatabase(paths.eventsDb, EVENT_STORE_MIGRATIONS),
+        },
+      },
+    );
+  } catch (error) {
+    health.failed("events", "open", error);
+  }
+  const bus = new Bus({ store: eventStore, health, log, now });
+  const emit = (event: Parameters<Bus["emit"]>[0]) => bus.emit(event);
+  const broker: Broker = options.hiveSocket !== undefined && deps.connectHive
+    ? deps.connectHive(options.hiveSocket, options.agent)
+    : openEmbeddedBroker(paths.brokerDb, {
+      log,
+      now,
+      statusFile: () => paths.statusFile,
+    });
+  const files = await writeRuntimeFiles({
+    runtimeDir: paths.runtimeDir,
+    agent: options.agent,
+    role: options.role,
+    self: options.self,
+    stateDir: paths.stateDir,
+    broker: options.hiveSocket !== undefined
+      ? { socket: options.hiveSocket }
+      : { db: paths.brokerDb },
+  });
+  const state = new AgentState(bus, now);
+  const model = new ModelSetting(paths.modelFile, log, options.model);
+  const credentials = new CredentialStore(paths.credentialsFile, now);
+  const cwd = options.cwd ?? paths.stateDir;
+  const locate = () =>
+    locateClaude({
+      explicit: options.claude,
+      path: deps.baseEnv.PATH,
+      fallback: environment.env("HYPERHIVE_CLAUDE_FALLBACK"),
+      cwd: environment.cwd(),
+    });
+  const claudeEnv = () => ({ ...deps.baseEnv, ...credentials.env() });
+  const login = new LoginFlow({
+    command: loginCommandFrom(
+      environment.env("HYPERHIVE_LOGIN_CMD"),
+      locate().path ?? "claude",
+    ),
+    env: claudeEnv,
+    cwd,
+    now,
+  });
+  const stats = deps.turnStats?.({ paths, health, log, emit }) ??
+    { begin: () => null, record: () => {} };
+  const loop = new TurnLoop({
+    agent: options.agent,
+    role: options.role,
+    broker,
+    emit,
+    state,
+    model,
+    stats,
+    credentials,
+    files,
+    spawn: (request) =>
+      spawnClaude({
+        ...request,
+        log,
+        ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),
+      }),
+    locateClaude: locate,
+    cwd,
+    baseEnv: deps.baseEnv,
+    allowedTools: options.allowedTools ?? DEFAULT_ALLOWED_TOOLS,
+    continueMarker: new ContinueMarker(join(paths.runtimeDir, "continue-cwd")),
+    log,
+    now,
+    ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),
+  });
+  const parts: HarnessParts = {
+    options,
+    paths,
+    health,
+    bus,
+    broker,
+    state,
+    loop,
+    log,
+  };
+  const hub = new SseHub({ log });
+  const app = createApp({
+    log,
+    uiToken: options.uiToken,
+    alive: () => loop.alive,
+    routers: [
+      createEventRoutes({ bus, hub, log }),
+      createApiRoutes({
+        agent: options.agent,
+        role: options.role,
+        version: options.version,
+        currentSeq: () => bus.currentSeq(),
+        state,
+        model,
+        loop,
+        broker,
+        credentials,
+        login,
+        health,
+        statusText: () => readStatusText(paths.statusFile),
+        emit,
+      }),
+      ...(deps.extraRouters?.(parts) ?? []),
+    ],
+  });
+  const stopping = new AbortController();
+  const running = loop.run(stopping.signal);
+  return {
+    parts,
+    app,
+    running,
+    async stop() {
+      loop.cancel();
+      stopping.abort();
+      await running.catch((error) =>
+        log.error("Turn loop ended with an error", { error })
+      );
+      login.stop();
+      hub.close();
+      bus.close();
+      await broker.close();
+    },
+  };
+}
+
+function readStatusText(path: string): string | null {
+  try {
+    const text = Deno.readTextFileSync(path).trim();
+    return text === "" ? null : text;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * @module The web app: guards, then every router mounted, then the one error boundary. Known
+ * paths answer a wrong method with 405; unknown ones 404; errors are JSON `{"error": ...}`.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Logger } from "../log.ts";
+import { LoginNotRunningError } from "../login_flow.ts";
+import { limitBody, refuseCrossOrigin, requireToken } from "./guard.ts";
+import { BrokerTimeoutError } from "./api_routes.ts";
+
+/** What the app is built from. */
+export interface AppDeps {
+  log: Logger;
+  /** The UI token; undefined when none is required. */
+  uiToken: string | undefined;
+  routers: Hono[];
+  /** Answers `/healthz`. */
+  alive: () => boolean;
+}
+
+/** The status a domain error maps to; 500 for anything unexpected. */
+export function toErrorStatus(error: unknown): ContentfulStatusCode {
+  if (error instanceof HTTPException) {
+    return error.status as ContentfulStatusCode;
+  }
+  if (error instanceof LoginNotRunningError) return 409;
+  if (error instanceof BrokerTimeoutError) return 503;
+  if (
+    error instanceof Error &&
+    /not found|unknown (question|reminder)|no such/i.test(error.message) &&
+    error.name === "BrokerError"
+  ) return 404;
+  if (error instanceof Error && error.name === "BrokerError") return 400;
+  return 500;
+}
+
+/** Build the app. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.use("*", requireToken(deps.uiToken));
+  app.use("*", refuseCrossOrigin());
+  app.use("*", limitBody());
+  app.get(
+    "/healthz",
+    (c) =>
+      deps.alive()
+        ? c.json({ ok: true })
+        : c.json({ ok: false, error: "turn loop is not running" }, 503),
+  );
+  const knownPaths = new Set<string>(["/healthz"]);
+  for (const router of deps.routers) {
+    app.route("/", router);
+    for (const route of router.routes) knownPaths.add(route.path);
+  }
+  for (const path of knownPaths) {
+    app.all(
+      path,
+      (c) =>
+        c.json({ error: `method ${c.req.method} not allowed on ${path}` }, 405),
+    );
+  }
+  app.notFound((c) => c.json({ error: `not found: ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    const status = toErrorStatus(error);
+    if (status >= 500) {
+      deps.log.error("Request failed", {
+        method: c.req.method,
+        path: c.req.path,
+        error,
+      });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return c.json({
+      error: status === 500 ? `internal error: ${message}` : message,
+    }, status);
+  });
+  return app;
+}
