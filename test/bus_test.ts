@@ -223,6 +223,22 @@ Deno.test(
 );
 
 Deno.test(
+  "Bus keeps the newest 2000 events in the file, and a restart's history shows them",
+  withRig(({ bus, open }) => {
+    const store = new EventStore(open());
+    const boot1 = bus(store, { flushIntervalMs: 0 });
+    for (let i = 1; i <= 2500; i++) boot1.emit(note(`${i}`));
+    boot1.close();
+    const boot2 = bus(store);
+    const { events } = boot2.history(2000);
+    assert.equal(events.length, 2000);
+    assert.equal(JSON.parse(events[0]!).seq, 501);
+    assert.equal(JSON.parse(events.at(-1)!).seq, 2500);
+    store.close();
+  }),
+);
+
+Deno.test(
   "Bus writes rows in batches: after flushIntervalMs, or at maxBatch pending",
   withRig(async ({ bus, open }) => {
     const store = new EventStore(open());
