@@ -24,8 +24,12 @@ export interface LoginFlowOptions {
   timeoutMs?: number;
 }
 
+// Only a URL followed by its terminator counts: a long URL may arrive in several reads, and
+// showing the first half would send the operator to a broken link.
 // deno-lint-ignore no-control-regex
-const URL_PATTERN = /https:\/\/[^\s"'<>\u001b]+/;
+const URL_PATTERN = /https:\/\/[^\s"'<>\u001b]+(?=[\s"'<>\u001b])/;
+/** How long the output is still read after the command exits (a helper may hold it open). */
+const DRAIN_AFTER_EXIT_MS = 200;
 // deno-lint-ignore no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[ -\/]*[@-~]|\u001b\][^\u0007]*\u0007/g;
 const OUTPUT_LIMIT = 8192;
@@ -133,9 +137,18 @@ export class LoginFlow {
       this.#options.timeoutMs ?? 600_000,
     );
     const child = this.#child;
+    const reading = new AbortController();
     this.#done = (async () => {
-      await Promise.all([this.#read(child.stdout), this.#read(child.stderr)]);
+      const read = Promise.all([
+        this.#read(child.stdout, reading.signal),
+        this.#read(child.stderr, reading.signal),
+      ]);
       const status = await child.status;
+      // A process the command started can keep the pipes open after it exits (or is killed by
+      // stop()); take what is there, then stop reading so the flow ends.
+      const drain = setTimeout(() => reading.abort(), DRAIN_AFTER_EXIT_MS);
+      await read;
+      clearTimeout(drain);
       clearTimeout(this.#timer);
       await this.#stdin?.close().catch(() => {});
       this.#stdin = null;
@@ -155,17 +168,26 @@ export class LoginFlow {
     })();
   }
 
-  async #read(stream: ReadableStream<Uint8Array>): Promise<void> {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      if (this.#output.length < OUTPUT_LIMIT) this.#output += chunk;
-      const state = this.#state;
-      if (state.phase === "running" && state.url === null) {
-        const url = URL_PATTERN.exec(this.#output.replace(ANSI, ""))?.[0];
-        if (url) {
-          this.#state = { ...state, url };
-          for (const wake of this.#urlWaiters.splice(0)) wake();
+  async #read(
+    stream: ReadableStream<Uint8Array>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    try {
+      for await (
+        const chunk of stream.pipeThrough(new TextDecoderStream(), { signal })
+      ) {
+        if (this.#output.length < OUTPUT_LIMIT) this.#output += chunk;
+        const state = this.#state;
+        if (state.phase === "running" && state.url === null) {
+          const url = URL_PATTERN.exec(this.#output.replace(ANSI, ""))?.[0];
+          if (url) {
+            this.#state = { ...state, url };
+            for (const wake of this.#urlWaiters.splice(0)) wake();
+          }
         }
       }
+    } catch (error) {
+      if (!signal.aborted) throw error;
     }
   }
 }
