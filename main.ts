@@ -132,6 +132,7 @@ async function wake(args: string[]): Promise<number> {
   );
   const broker = openEmbeddedBroker(paths.brokerDb, { schedule: false });
   try {
+    await broker.addAgent(agent);
     const { id } = await broker.send(options.from, agent, body);
     console.log(`queued message ${id} for ${agent} from ${options.from}`);
   } finally {

@@ -25,9 +25,16 @@ import { type SelfCommand, writeRuntimeFiles } from "./runtime_files.ts";
 import { openDatabase } from "./sqlite.ts";
 import { StoreHealth } from "./store_health.ts";
 import { TurnLoop, type TurnStatsSink } from "./turn_loop.ts";
+import {
+  TurnStatsRecorder,
+  type TurnTicket,
+} from "./stats/turn_stats_recorder.ts";
 import { spawnClaude } from "./claude_process.ts";
 import type { Broker } from "./broker/broker.ts";
-import { openEmbeddedBroker } from "./broker/embedded_broker.ts";
+import {
+  type EmbeddedBrokerOptions,
+  openEmbeddedBroker,
+} from "./broker/embedded_broker.ts";
 import { createApp } from "./http/app.ts";
 import { createApiRoutes } from "./http/api_routes.ts";
 import { createEventRoutes } from "./http/events_routes.ts";
@@ -60,15 +67,6 @@ export interface HarnessDeps {
   connectHive?: (socketPath: string, agent: string) => Broker;
   /** Extra routers (the page, turn stats) mounted beside the core ones. */
   extraRouters?: (parts: HarnessParts) => Hono[];
-  /** Opens the best-effort turn-stats sink (recovering a turn cut off by a crash); none when absent. */
-  turnStats?: (
-    context: {
-      paths: StatePaths;
-      health: StoreHealth;
-      log: Logger;
-      emit: (event: LiveEvent) => unknown;
-    },
-  ) => TurnStatsSink;
   now?: () => number;
   graceMs?: number;
 }
@@ -82,6 +80,7 @@ export interface HarnessParts {
   broker: Broker;
   state: AgentState;
   loop: TurnLoop;
+  turnStats: TurnStatsRecorder;
   log: Logger;
 }
 
@@ -124,7 +123,7 @@ export async function startHarness(
   const emit = (event: Parameters<Bus["emit"]>[0]) => bus.emit(event);
   const broker: Broker = options.hiveSocket !== undefined && deps.connectHive
     ? deps.connectHive(options.hiveSocket, options.agent)
-    : openEmbeddedBroker(paths.brokerDb, {
+    : await openAgentBroker(paths.brokerDb, options.agent, {
       log,
       now,
       statusFile: () => paths.statusFile,
@@ -160,8 +159,19 @@ export async function startHarness(
     cwd,
     now,
   });
-  const stats = deps.turnStats?.({ paths, health, log, emit }) ??
-    { begin: () => null, record: () => {} };
+  const turnStats = new TurnStatsRecorder(paths.turnStatsDb, {
+    health,
+    log,
+    now,
+  });
+  // A turn cut off by a crash becomes its `failed` row now, once, and the page hears of it.
+  for (const row of turnStats.start()) {
+    emit({ kind: "turn_stats_recorded", row: { ...row } });
+  }
+  const stats: TurnStatsSink = {
+    begin: (start) => turnStats.beginTurn(start),
+    record: (row, ticket) => turnStats.record(row, ticket as TurnTicket | null),
+  };
   const loop = new TurnLoop({
     agent: options.agent,
     role: options.role,
@@ -195,6 +205,7 @@ export async function startHarness(
     broker,
     state,
     loop,
+    turnStats,
     log,
   };
   const hub = new SseHub({ log });
@@ -237,6 +248,7 @@ export async function startHarness(
       login.stop();
       hub.close();
       bus.close();
+      turnStats.close();
       await broker.close();
     },
   };
@@ -249,4 +261,15 @@ function readStatusText(path: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The embedded broker with this agent registered, so messages to it are accepted. */
+async function openAgentBroker(
+  path: string,
+  agent: string,
+  options: EmbeddedBrokerOptions,
+): Promise<Broker> {
+  const broker = openEmbeddedBroker(path, options);
+  await broker.addAgent(agent);
+  return broker;
 }

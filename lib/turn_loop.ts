@@ -35,8 +35,8 @@ export interface TurnStatsSink {
       started_at: number;
     },
   ): unknown;
-  /** Record the row of a finished turn (and clear its begin marker). */
-  record(row: TurnStatsRow, token: unknown): void;
+  /** Record the row of a finished turn (and clear its begin marker); the stored row, if it landed. */
+  record(row: TurnStatsRow, token: unknown): { id: number } | null;
 }
 
 /** Everything the loop needs, passed in. */
@@ -392,8 +392,12 @@ export class TurnLoop {
       note,
     };
     deps.emit({ kind: "turn_end", ok: resultKind === "ok", note });
-    deps.stats.record(row, token);
-    deps.emit({ kind: "turn_stats_recorded", row: { ...row } });
+    // A row that could not be written yet (store down) still reaches the page, without an id.
+    const stored = deps.stats.record(row, token);
+    deps.emit({
+      kind: "turn_stats_recorded",
+      row: { id: stored?.id ?? null, ...row },
+    });
     deps.state.setCurrentWake(null);
     deps.state.setTurnState("idle");
     return {
