@@ -67,22 +67,20 @@ export function classifyTurn(
     ? ending.result.result
     : null;
   const isError = ending.result?.is_error === true;
-  if (
-    [resultText, ending.apiErrorText].some((text) =>
-      text !== null && PROMPT_TOO_LONG.test(text)
-    )
-  ) {
-    return {
-      result_kind: "prompt_too_long",
-      note: resultText ?? ending.apiErrorText,
-    };
+  // A cancelled turn is the operator's doing, whatever claude printed on its way out (SPEC §6).
+  if (ending.cancelled) {
+    return { result_kind: "failed", note: "cancelled by operator" };
   }
   if (ending.spawnError !== null) {
     return { result_kind: "failed", note: ending.spawnError };
   }
-  if (ending.cancelled) {
-    return { result_kind: "failed", note: "cancelled by operator" };
-  }
+  // prompt_too_long is a kind of failure: an ok turn may quote the phrase in its answer.
+  const ok = ending.exitCode === 0 && ending.result?.is_error === false &&
+    !ending.compactFailed;
+  const tooLong = [resultText, ending.apiErrorText].find((text) =>
+    text !== null && PROMPT_TOO_LONG.test(text)
+  );
+  if (!ok && tooLong) return { result_kind: "prompt_too_long", note: tooLong };
   if (ending.compactFailed) {
     return {
       result_kind: "failed",
@@ -102,6 +100,12 @@ export function classifyTurn(
     return {
       result_kind: "failed",
       note: resultText ?? ending.apiErrorText ?? "claude reported an error",
+    };
+  }
+  if (ending.result.is_error !== false) {
+    return {
+      result_kind: "failed",
+      note: "claude's result line has no is_error: false",
     };
   }
   if (ending.exitCode !== 0) {
