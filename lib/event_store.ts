@@ -74,6 +74,19 @@ export interface EventStoreOptions {
   reopen?: EventStoreReopen;
 }
 
+interface ReturnArrays {
+  setReturnArrays(enabled: boolean): void;
+}
+
+type StoredTuple = [
+  number,
+  number,
+  string,
+  string,
+  number | null,
+  string | null,
+];
+
 const RESERVED_SEQ_KEY = "seq_reserved";
 
 /** The events table and the seq reservation of one events file. */
@@ -89,6 +102,7 @@ export class EventStore {
   #insert!: StatementSync;
   #trim!: StatementSync;
   #recent!: StatementSync;
+  #recentArrays = false;
   #maxSeq!: StatementSync;
   #reserve!: StatementSync;
   #reserved!: StatementSync;
@@ -134,7 +148,24 @@ export class EventStore {
 
   /** The newest `limit` rows, oldest first. */
   recent(limit: number): StoredEvent[] {
-    return (this.#recent.all(limit) as unknown as StoredEvent[]).reverse();
+    if (!this.#recentArrays) {
+      return (this.#recent.all(limit) as unknown as StoredEvent[]).reverse();
+    }
+    const rows = this.#recent.all(limit) as unknown as StoredTuple[];
+    const out = new Array<StoredEvent>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [id, ts, kind, payloadJson, seq, bootId] =
+        rows[rows.length - 1 - i]!;
+      out[i] = {
+        id,
+        ts,
+        kind,
+        "payload_json": payloadJson,
+        seq,
+        "boot_id": bootId,
+      };
+    }
+    return out;
   }
 
   /** The highest seq stored, 0 when none. */
@@ -178,6 +209,11 @@ export class EventStore {
     this.#recent = db.prepare(
       "SELECT id, ts, kind, payload_json, seq, boot_id FROM events ORDER BY id DESC LIMIT ?",
     );
+    // Rows as arrays: node:sqlite builds row objects ~8× slower than JS does (history of 2000).
+    // Not in Deno's node:sqlite types yet, hence the check.
+    const arrays = this.#recent as Partial<ReturnArrays>;
+    this.#recentArrays = typeof arrays.setReturnArrays === "function";
+    if (this.#recentArrays) arrays.setReturnArrays!(true);
     this.#maxSeq = db.prepare("SELECT MAX(seq) AS seq FROM events");
     this.#reserve = db.prepare(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
