@@ -41,6 +41,9 @@ import { createEventRoutes } from "./http/events_routes.ts";
 import { join } from "node:path";
 import type { Hono } from "hono";
 
+/** Event writes are synchronous: a short lock wait keeps a locked file from stalling the pump. */
+const EVENTS_DB_OPTIONS = { busyTimeoutMs: 100 };
+
 /** The resolved options of a harness. */
 export interface HarnessOptions {
   agent: string;
@@ -108,11 +111,16 @@ export async function startHarness(
   let eventStore: EventStore | null = null;
   try {
     eventStore = new EventStore(
-      openDatabase(paths.eventsDb, EVENT_STORE_MIGRATIONS),
+      openDatabase(paths.eventsDb, EVENT_STORE_MIGRATIONS, EVENTS_DB_OPTIONS),
       {
         reopen: {
           path: paths.eventsDb,
-          open: () => openDatabase(paths.eventsDb, EVENT_STORE_MIGRATIONS),
+          open: () =>
+            openDatabase(
+              paths.eventsDb,
+              EVENT_STORE_MIGRATIONS,
+              EVENTS_DB_OPTIONS,
+            ),
         },
       },
     );
