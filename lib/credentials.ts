@@ -45,6 +45,11 @@ export class CredentialStore {
     if (/\s/.test(value)) {
       throw new TypeError("token must not contain spaces or line breaks");
     }
+    // A NUL makes the environment unusable (claude could not be started at all), and control
+    // or non-ASCII characters are paste debris: no token or key contains them.
+    if (/[^\x21-\x7e]/.test(value)) {
+      throw new TypeError("token must be printable ASCII");
+    }
     const kind = credentialKind(value);
     const record: StoredCredential = {
       kind,
