@@ -1,0 +1,122 @@
+/**
+ * @module The turn-stats read routes (SPEC §6): `GET /api/turn-stats` (rows, newest first),
+ * `GET /api/stats` (bucketed summaries), `GET /stats` (the embedded page that draws them) and
+ * `GET /metrics` (Prometheus text). Handlers validate their query at the top and throw
+ * `HTTPException(400)` naming the field; the app's `onError` turns that into `{"error": ...}`.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import statsPage from "../../ui/stats.html" with { type: "text" };
+import {
+  PROMETHEUS_CONTENT_TYPE,
+  renderExposition,
+} from "../stats/prometheus.ts";
+import { TurnMetrics } from "../stats/turn_metrics.ts";
+import {
+  parseStatsWindow,
+  windowBounds,
+  windowStats,
+} from "../stats/window.ts";
+import type { TurnStatsReader } from "../turn_stats_store.ts";
+
+/** What the stats routes need. */
+export interface StatsRoutesDeps {
+  stats: TurnStatsReader;
+  agent: string;
+  role: string;
+  now?: () => number;
+  /** `/metrics` counts rows that ended at or after this unix second; default: when created. */
+  metricsSince?: number;
+}
+
+const MAX_LIMIT = 1000;
+const METRICS_PAGE = 1000;
+
+/** The stats routes, to mount with `app.route("/", ...)`. */
+export function createStatsRoutes(deps: StatsRoutesDeps): Hono {
+  const { stats, agent, role, now = Date.now } = deps;
+  const nowSeconds = () => Math.floor(now() / 1000);
+  let metrics = new TurnMetrics(deps.metricsSince ?? nowSeconds());
+  let lastId = 0;
+
+  // Fold in only the rows added since the last scrape, so a scrape costs what is new.
+  function refreshMetrics(): void {
+    if (stats.maxId() < lastId) {
+      // The file was replaced and its ids started over: count it afresh (a counter reset).
+      metrics = new TurnMetrics(metrics.since);
+      lastId = 0;
+    }
+    for (;;) {
+      const rows = stats.after(lastId, metrics.since, METRICS_PAGE);
+      for (const row of rows) {
+        metrics.observe(row);
+        lastId = row.id;
+      }
+      if (rows.length < METRICS_PAGE) return;
+    }
+  }
+
+  const app = new Hono();
+
+  app.get("/api/turn-stats", (c) => {
+    const limit = integerQuery(c.req.query("limit"), "limit", MAX_LIMIT);
+    const since = integerQuery(c.req.query("since"), "since");
+    return c.json({
+      rows: stats.list({
+        limit: limit ?? 100,
+        ...(since === undefined ? {} : { since }),
+      }),
+    });
+  });
+
+  app.get("/api/stats", (c) => {
+    const name = c.req.query("window") ?? "24h";
+    const window = parseStatsWindow(name);
+    if (window === null) {
+      throw new HTTPException(400, {
+        message: `Invalid window: expected 24h, 7d or 30d, got ${
+          JSON.stringify(name)
+        }`,
+      });
+    }
+    const at = nowSeconds();
+    const { from, until } = windowBounds(window, at);
+    const rows = stats.range(from, until);
+    return c.json({ agent, role, ...windowStats(rows, window, at) });
+  });
+
+  app.get("/stats", (c) => c.html(statsPage));
+
+  app.get("/metrics", (c) => {
+    refreshMetrics();
+    const [latest] = stats.list({ limit: 1 });
+    const text = renderExposition(metrics.families(latest ?? null));
+    return c.body(text, 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+  });
+
+  return app;
+}
+
+// `limit` is 1..max; `since` (no max) is unix seconds, 0 or more.
+function integerQuery(
+  value: string | undefined,
+  field: string,
+  max?: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  const min = max === undefined ? 0 : 1;
+  if (
+    !/^\d{1,15}$/.test(value) || number < min || number > (max ?? Infinity)
+  ) {
+    const expected = max === undefined
+      ? "unix seconds, 0 or more"
+      : `an integer from ${min} to ${max}`;
+    throw new HTTPException(400, {
+      message: `Invalid ${field}: expected ${expected}, got ${
+        JSON.stringify(value)
+      }`,
+    });
+  }
+  return number;
+}
