@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import {
+  addTurnRow,
+  nearestRank,
+  readTurnRow,
+  summarizeTurns,
+  type TurnRow,
+} from "../../ui/src/turn_summary.ts";
+
+function row(
+  id: number,
+  endedAt: number,
+  fields: Record<string, unknown> = {},
+): TurnRow {
+  const read = readTurnRow({
+    id,
+    ended_at: endedAt,
+    result_kind: "ok",
+    duration_ms: id * 1000,
+    input_tokens: 10,
+    output_tokens: 5,
+    cost_usd: 0.01,
+    tool_call_breakdown_json: '{"Bash":2,"Read":1}',
+    ...fields,
+  });
+  assert.ok(read);
+  return read;
+}
+
+Deno.test("summarizeTurns counts the window's turns, failures by kind, tokens, cost, percentiles and tools", () => {
+  const rows = [
+    row(1, 100),
+    row(2, 2000),
+    row(3, 2001, { result_kind: "failed", cost_usd: null }),
+    row(4, 2002, {
+      result_kind: "prompt_too_long",
+      tool_call_breakdown_json: "{}",
+    }),
+  ];
+  const summary = summarizeTurns(rows, 1000);
+  assert.equal(summary.turns, 3);
+  assert.deepEqual(summary.byKind, { ok: 1, failed: 1, prompt_too_long: 1 });
+  assert.equal(summary.inputTokens, 30);
+  assert.equal(Math.round(summary.costUsd * 100), 2);
+  assert.equal(summary.p50Ms, 3000);
+  assert.equal(summary.p95Ms, 4000);
+  assert.deepEqual(summary.topTools, [["Bash", 4], ["Read", 2]]);
+});
+
+Deno.test("addTurnRow keeps newest first without duplicates", () => {
+  const rows = addTurnRow(
+    addTurnRow([row(1, 10)], row(2, 20), 5),
+    row(2, 20),
+    5,
+  );
+  assert.deepEqual(rows.map((r) => r.id), [2, 1]);
+  assert.equal(nearestRank([], 0.5), null);
+});

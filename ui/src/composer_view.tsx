@@ -1,0 +1,176 @@
+/** @jsxImportSource preact */
+/** @jsxRuntime automatic */
+/// <reference lib="dom" />
+/**
+ * @module The composer: Enter sends, Shift+Enter breaks the line, `/` starts a command that Tab
+ * completes. Cancel, compact and new-session are buttons too, disabled when they would only be
+ * refused. What the server refused shows right under the box.
+ */
+import type { JSX } from "preact";
+import { useState } from "preact/hooks";
+import {
+  COMMANDS,
+  completeCommand,
+  type ComposerAction,
+  parseComposerInput,
+} from "./commands.ts";
+
+/** Props of {@linkcode ComposerView}. */
+export interface ComposerViewProps {
+  /** Whether a turn is running (or compacting). */
+  busy: boolean;
+  /** A new session was asked for and the next turn has not started yet. */
+  newSessionPending: boolean;
+  /** Carry out an action; resolves to an error text or null. */
+  run: (
+    action: Exclude<ComposerAction, { kind: "empty" | "invalid" | "help" }>,
+  ) => Promise<string | null>;
+}
+
+/** The message box and its buttons. */
+export function ComposerView(
+  { busy, newSessionPending, run }: ComposerViewProps,
+): JSX.Element {
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
+  const [candidates, setCandidates] = useState<string[]>([]);
+  const [help, setHelp] = useState(false);
+  const [pending, setPending] = useState(false);
+
+  const act = async (
+    action: Parameters<ComposerViewProps["run"]>[0],
+    clear: boolean,
+  ) => {
+    setPending(true);
+    setError(null);
+    setInfo(null);
+    const failure = await run(action);
+    setPending(false);
+    if (failure !== null) return setError(failure);
+    if (clear) setText("");
+    setInfo(
+      action.kind === "send"
+        ? "sent"
+        : action.kind === "model"
+        ? `model: ${action.model}`
+        : `${action.kind}: done`,
+    );
+  };
+
+  const submit = () => {
+    const action = parseComposerInput(text);
+    setCandidates([]);
+    switch (action.kind) {
+      case "empty":
+        return;
+      case "invalid":
+        return setError(action.message);
+      case "help":
+        setHelp(true);
+        setError(null);
+        return setText("");
+      default:
+        return act(action, true);
+    }
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    } else if (
+      event.key === "Tab" && text.startsWith("/") && !text.includes("\n")
+    ) {
+      event.preventDefault();
+      const completion = completeCommand(text);
+      setText(completion.text);
+      setCandidates(completion.candidates);
+    } else if (event.key === "Escape") {
+      setCandidates([]);
+      setHelp(false);
+    }
+  };
+
+  return (
+    <form
+      class="composer"
+      aria-label="message the agent"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <label for="composer-input" class="visually-hidden">
+        Message to the agent
+      </label>
+      <textarea
+        id="composer-input"
+        rows={2}
+        value={text}
+        placeholder="Message the agent — Enter sends, Shift+Enter new line, / for commands (Tab completes)"
+        onInput={(event) => {
+          setText(event.currentTarget.value);
+          setCandidates([]);
+        }}
+        onKeyDown={onKeyDown}
+        aria-describedby="composer-feedback"
+      />
+      {candidates.length > 0 && (
+        <ul class="candidates" aria-label="completions">
+          {candidates.map((name) => <li key={name} class="mono">{name}</li>)}
+        </ul>
+      )}
+      {help && (
+        <dl class="help" aria-label="commands">
+          {COMMANDS.map((
+            command,
+          ) => [
+            <dt key={`${command.name}-t`} class="mono">{command.usage}</dt>,
+            <dd key={`${command.name}-d`}>{command.summary}</dd>,
+          ])}
+        </dl>
+      )}
+      <div class="composer-actions">
+        <button
+          type="submit"
+          class="primary"
+          disabled={pending || text.trim() === ""}
+        >
+          Send
+        </button>
+        <button
+          type="button"
+          disabled={!busy}
+          onClick={() => act({ kind: "cancel" }, false)}
+          title="stop the running turn"
+        >
+          Cancel turn
+        </button>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => act({ kind: "compact" }, false)}
+          title="compact the context (when idle)"
+        >
+          Compact
+        </button>
+        <button
+          type="button"
+          disabled={newSessionPending}
+          onClick={() => act({ kind: "new-session" }, false)}
+          title="run the next turn without --continue"
+        >
+          {newSessionPending ? "New session next" : "New session"}
+        </button>
+        <span id="composer-feedback" class="feedback" role="status">
+          {error
+            ? <span class="error" role="alert">{error}</span>
+            : info
+            ? <span class="dim">{info}</span>
+            : null}
+        </span>
+      </div>
+    </form>
+  );
+}

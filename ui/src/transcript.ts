@@ -1,0 +1,561 @@
+/**
+ * @module The live transcript as rows for a person: events in, rows out. A wake-up, each
+ * assistant block (text, folded thinking, a tool call that its result joins by id), API retries
+ * and errors, harness notes, and one turn-end row that gathers the result line, `turn_end` and
+ * the turn-stats row. Pure and DOM-free, so it is tested in Deno and the view only draws rows.
+ * Memory is bounded: past `cap` rows the oldest go.
+ */
+import { isRecord, readTokenUsage, type TokenUsage } from "../../lib/events.ts";
+import { compactJson } from "./format.ts";
+
+/** A tool's answer, as a person reads it. */
+export interface ToolResult {
+  text: string;
+  isError: boolean;
+}
+
+interface RowBase {
+  /** Stable across renders: the event's seq, plus the block index when one event makes many. */
+  key: string;
+  seq: number;
+}
+
+/** One thing that happened, ready to draw. */
+export type Row =
+  | RowBase & {
+    type: "wake";
+    from: string;
+    body: string;
+    unread: number;
+    atUnix: number | null;
+  }
+  | RowBase & { type: "text"; text: string }
+  | RowBase & { type: "user"; text: string }
+  | RowBase & { type: "thinking"; text: string }
+  | RowBase & {
+    type: "tool";
+    id: string;
+    name: string;
+    input: unknown;
+    result: ToolResult | null;
+  }
+  | RowBase & {
+    type: "retry";
+    attempt: number | null;
+    maxRetries: number | null;
+    delayMs: number | null;
+    status: number | null;
+    error: string;
+  }
+  | RowBase & { type: "api_error"; text: string }
+  | RowBase & { type: "note"; text: string }
+  | RowBase & { type: "info"; text: string }
+  | RowBase & {
+    type: "session";
+    model: string;
+    version: string;
+    tools: number;
+    mcp: string[];
+  }
+  | RowBase & TurnEndFields & { type: "turn_end" }
+  | RowBase & { type: "raw"; json: string };
+
+/** What a turn-end row knows, filled in as the result line, `turn_end` and the stats row come. */
+export interface TurnEndFields {
+  /** Null until the harness's `turn_end` or the result line says. */
+  ok: boolean | null;
+  note: string | null;
+  durationMs: number | null;
+  usage: TokenUsage | null;
+  costUsd: number | null;
+  numTurns: number | null;
+  tools: Record<string, number>;
+  resultKind: string | null;
+}
+
+/** The type names of {@linkcode Row}. */
+export type RowType = Row["type"];
+
+/** The newest rows kept when no cap is given. */
+export const DEFAULT_ROW_CAP = 3000;
+
+/** System subtypes that say nothing a person needs. */
+const QUIET_SYSTEM_SUBTYPES = new Set([
+  "thinking_tokens",
+  "hook_started",
+  "hook_response",
+]);
+
+/** Options for {@linkcode Transcript}. */
+export interface TranscriptOptions {
+  cap?: number;
+}
+
+/** Turns events into rows, keeping at most `cap` of them. */
+export class Transcript {
+  #rows: Row[] = [];
+  /** Absolute position of rows[0]: positions stay valid while old rows are dropped. */
+  #base = 0;
+  #cap: number;
+  #toolPositions = new Map<string, number>();
+  #turnEndPosition: number | null = null;
+  /** Whether the newest turn-end row still waits for its `turn_end` event. */
+  #turnEndOpen = false;
+  #turnTools = new Map<string, number>();
+  #lastWakePosition: number | null = null;
+  /** Bumped on every change, so a view knows when to draw. */
+  version = 0;
+
+  constructor(options: TranscriptOptions = {}) {
+    this.#cap = Math.max(10, options.cap ?? DEFAULT_ROW_CAP);
+  }
+
+  /** The rows, oldest first. Do not mutate. */
+  get rows(): readonly Row[] {
+    return this.#rows;
+  }
+
+  /** Forget everything (a reset reload). */
+  clear(): void {
+    this.#rows = [];
+    this.#base = 0;
+    this.#toolPositions.clear();
+    this.#turnEndPosition = null;
+    this.#turnEndOpen = false;
+    this.#turnTools.clear();
+    this.#lastWakePosition = null;
+    this.version++;
+  }
+
+  /** Take one event (`{seq, kind, ...}`) into the rows. */
+  apply(event: Record<string, unknown>): void {
+    const seq = typeof event.seq === "number" ? event.seq : 0;
+    switch (event.kind) {
+      case "turn_start":
+        this.#turnTools.clear();
+        this.#turnEndPosition = null;
+        this.#turnEndOpen = false;
+        this.#lastWakePosition = this.#push({
+          type: "wake",
+          key: String(seq),
+          seq,
+          from: stringOr(event.from, "?"),
+          body: stringOr(event.body, ""),
+          unread: numberOr(event.unread, 0),
+          atUnix: null,
+        });
+        break;
+      case "stream":
+        this.#applyStream(seq, event);
+        break;
+      case "note":
+        this.#push({
+          type: "note",
+          key: String(seq),
+          seq,
+          text: stringOr(event.text, ""),
+        });
+        break;
+      case "turn_end":
+        this.#applyTurnEnd(seq, event);
+        break;
+      case "turn_stats_recorded":
+        this.#applyStatsRow(event.row);
+        break;
+      case "model_changed":
+        this.#push({
+          type: "info",
+          key: String(seq),
+          seq,
+          text: `model set to ${stringOr(event.model, "?")}`,
+        });
+        break;
+      case "status_changed":
+        this.#push({
+          type: "info",
+          key: String(seq),
+          seq,
+          text: `status: ${stringOr(event.status, "?")}`,
+        });
+        break;
+      case "turn_state_changed":
+        this.#applyTurnState(seq, event);
+        break;
+      case "token_usage_changed":
+        break;
+      default:
+        this.#push({
+          type: "raw",
+          key: String(seq),
+          seq,
+          json: compactJson(event),
+        });
+    }
+  }
+
+  #applyTurnState(seq: number, event: Record<string, unknown>): void {
+    const since = typeof event.since_unix === "number"
+      ? event.since_unix
+      : null;
+    if (event.state === "compacting") {
+      this.#push({
+        type: "info",
+        key: String(seq),
+        seq,
+        text: "compacting the context…",
+      });
+    }
+    // The wake-up row shows when its turn started thinking.
+    const wake = this.#at(this.#lastWakePosition);
+    if (
+      event.state === "thinking" && wake?.type === "wake" &&
+      wake.atUnix === null && since !== null
+    ) {
+      this.#replace(this.#lastWakePosition, { ...wake, atUnix: since });
+    }
+  }
+
+  #applyStream(seq: number, event: Record<string, unknown>): void {
+    const key = String(seq);
+    switch (event.type) {
+      case "assistant":
+        this.#applyAssistant(seq, event);
+        return;
+      case "user":
+        this.#applyUser(seq, event);
+        return;
+      case "result":
+        this.#applyResult(seq, event);
+        return;
+      case "system":
+        this.#applySystem(seq, event);
+        return;
+      case "rate_limit_event": {
+        const info = isRecord(event.rate_limit_info)
+          ? event.rate_limit_info
+          : {};
+        if (info.status === "allowed") return;
+        this.#push({
+          type: "info",
+          key,
+          seq,
+          text: `rate limit: ${compactJson(info, 300)}`,
+        });
+        return;
+      }
+      default:
+        this.#push({ type: "raw", key, seq, json: compactJson(event) });
+    }
+  }
+
+  #applyAssistant(seq: number, event: Record<string, unknown>): void {
+    const message = isRecord(event.message) ? event.message : {};
+    const content = Array.isArray(message.content) ? message.content : [];
+    if (
+      event.is_api_error_message === true ||
+      (message.model === "<synthetic>" && event.error !== undefined)
+    ) {
+      const text = content.map((block) =>
+        isRecord(block) ? stringOr(block.text, "") : ""
+      ).join("\n");
+      this.#push({
+        type: "api_error",
+        key: String(seq),
+        seq,
+        text: text || compactJson(event.error),
+      });
+      return;
+    }
+    content.forEach((block, index) => {
+      const key = content.length === 1 ? String(seq) : `${seq}.${index}`;
+      if (!isRecord(block)) return;
+      switch (block.type) {
+        case "text":
+          if (typeof block.text === "string" && block.text.trim() !== "") {
+            this.#push({ type: "text", key, seq, text: block.text });
+          }
+          return;
+        case "thinking":
+        case "redacted_thinking":
+          this.#push({
+            type: "thinking",
+            key,
+            seq,
+            text: stringOr(block.thinking, "(redacted)"),
+          });
+          return;
+        case "tool_use":
+        case "server_tool_use": {
+          const id = stringOr(block.id, key);
+          const name = stringOr(block.name, "<unnamed>");
+          this.#turnTools.set(name, (this.#turnTools.get(name) ?? 0) + 1);
+          this.#toolPositions.set(
+            id,
+            this.#push({
+              type: "tool",
+              key,
+              seq,
+              id,
+              name,
+              input: block.input,
+              result: null,
+            }),
+          );
+          return;
+        }
+        default:
+          this.#push({ type: "raw", key, seq, json: compactJson(block) });
+      }
+    });
+  }
+
+  #applyUser(seq: number, event: Record<string, unknown>): void {
+    const message = isRecord(event.message) ? event.message : {};
+    const content = message.content;
+    if (typeof content === "string") {
+      this.#push({ type: "user", key: String(seq), seq, text: content });
+      return;
+    }
+    if (!Array.isArray(content)) return;
+    content.forEach((block, index) => {
+      const key = content.length === 1 ? String(seq) : `${seq}.${index}`;
+      if (!isRecord(block)) return;
+      if (block.type === "tool_result") {
+        this.#applyToolResult(seq, key, block);
+      } else if (block.type === "text" && typeof block.text === "string") {
+        this.#push({ type: "user", key, seq, text: block.text });
+      }
+    });
+  }
+
+  #applyToolResult(
+    seq: number,
+    key: string,
+    block: Record<string, unknown>,
+  ): void {
+    const id = stringOr(block.tool_use_id, "");
+    const result = {
+      text: toolResultText(block.content),
+      isError: block.is_error === true,
+    };
+    const position = this.#toolPositions.get(id);
+    const row = this.#at(position ?? null);
+    if (row?.type === "tool") {
+      this.#replace(position ?? null, { ...row, result });
+      this.#toolPositions.delete(id);
+    } else {
+      // Its call is gone (older than the cap) or never came: still show the answer.
+      this.#push({
+        type: "tool",
+        key,
+        seq,
+        id,
+        name: "(earlier call)",
+        input: null,
+        result,
+      });
+    }
+  }
+
+  #applySystem(seq: number, event: Record<string, unknown>): void {
+    const key = String(seq);
+    const subtype = stringOr(event.subtype, "");
+    if (QUIET_SYSTEM_SUBTYPES.has(subtype)) return;
+    switch (subtype) {
+      case "init": {
+        const servers = Array.isArray(event.mcp_servers)
+          ? event.mcp_servers.filter(isRecord)
+          : [];
+        this.#push({
+          type: "session",
+          key,
+          seq,
+          model: stringOr(event.model, "?"),
+          version: stringOr(event.claude_code_version, ""),
+          tools: Array.isArray(event.tools) ? event.tools.length : 0,
+          mcp: servers.map((server) =>
+            `${stringOr(server.name, "?")}: ${stringOr(server.status, "?")}`
+          ),
+        });
+        return;
+      }
+      case "api_retry":
+        this.#push({
+          type: "retry",
+          key,
+          seq,
+          attempt: numberOrNull(event.attempt),
+          maxRetries: numberOrNull(event.max_retries),
+          delayMs: numberOrNull(event.retry_delay_ms),
+          status: numberOrNull(event.error_status),
+          error: typeof event.error === "string"
+            ? event.error
+            : compactJson(event.error ?? null, 300),
+        });
+        return;
+      case "compact_boundary": {
+        const meta = isRecord(event.compact_metadata)
+          ? event.compact_metadata
+          : {};
+        const before = numberOrNull(meta.pre_tokens);
+        const text = before === null
+          ? "context compacted"
+          : `context compacted (was ${before} tokens)`;
+        this.#push({ type: "info", key, seq, text });
+        return;
+      }
+      case "status":
+        if (typeof event.status === "string") {
+          this.#push({
+            type: "info",
+            key,
+            seq,
+            text: `claude: ${event.status}`,
+          });
+        }
+        return;
+      default:
+        this.#push({ type: "raw", key, seq, json: compactJson(event) });
+    }
+  }
+
+  #applyResult(seq: number, event: Record<string, unknown>): void {
+    const fields: TurnEndFields = {
+      ok: event.is_error === true ? false : null,
+      note: event.is_error === true ? stringOr(event.result, null) : null,
+      durationMs: numberOrNull(event.duration_ms),
+      usage: isRecord(event.usage) ? readTokenUsage(event.usage) : null,
+      costUsd: numberOrNull(event.total_cost_usd),
+      numTurns: numberOrNull(event.num_turns),
+      tools: Object.fromEntries(this.#turnTools),
+      resultKind: null,
+    };
+    this.#turnEndPosition = this.#push({
+      type: "turn_end",
+      key: String(seq),
+      seq,
+      ...fields,
+    });
+    this.#turnEndOpen = true;
+  }
+
+  #applyTurnEnd(seq: number, event: Record<string, unknown>): void {
+    const ok = event.ok === true;
+    const note = typeof event.note === "string" ? event.note : null;
+    const row = this.#at(this.#turnEndPosition);
+    if (row?.type === "turn_end" && this.#turnEndOpen) {
+      this.#turnEndOpen = false;
+      this.#replace(this.#turnEndPosition, {
+        ...row,
+        ok,
+        note: note ?? (ok ? null : row.note),
+      });
+      return;
+    }
+    this.#turnEndOpen = false;
+    this.#turnEndPosition = this.#push({
+      type: "turn_end",
+      key: String(seq),
+      seq,
+      ok,
+      note,
+      durationMs: null,
+      usage: null,
+      costUsd: null,
+      numTurns: null,
+      tools: Object.fromEntries(this.#turnTools),
+      resultKind: null,
+    });
+  }
+
+  #applyStatsRow(value: unknown): void {
+    const row = this.#at(this.#turnEndPosition);
+    if (
+      !isRecord(value) || row?.type !== "turn_end" || row.resultKind !== null
+    ) return;
+    this.#replace(this.#turnEndPosition, {
+      ...row,
+      ok: value.result_kind === "ok",
+      resultKind: stringOr(value.result_kind, null),
+      note: stringOr(value.note, row.note),
+      durationMs: numberOrNull(value.duration_ms) ?? row.durationMs,
+      usage: readTokenUsage(value),
+      costUsd: numberOrNull(value.cost_usd) ?? row.costUsd,
+      numTurns: numberOrNull(value.num_turns) ?? row.numTurns,
+      tools: parseBreakdown(value.tool_call_breakdown_json) ?? row.tools,
+    });
+  }
+
+  #push(row: Row): number {
+    this.#rows.push(row);
+    this.version++;
+    if (this.#rows.length > this.#cap) {
+      // Drop a slice at once so trimming stays cheap at the cap.
+      const drop = this.#rows.length - this.#cap + Math.ceil(this.#cap / 10);
+      this.#rows.splice(0, drop);
+      this.#base += drop;
+      for (const [id, position] of this.#toolPositions) {
+        if (position < this.#base) this.#toolPositions.delete(id);
+      }
+    }
+    return this.#base + this.#rows.length - 1;
+  }
+
+  #at(position: number | null): Row | undefined {
+    return position === null ? undefined : this.#rows[position - this.#base];
+  }
+
+  #replace(position: number | null, row: Row): void {
+    if (position === null || position < this.#base) return;
+    this.#rows[position - this.#base] = row;
+    this.version++;
+  }
+}
+
+/** The text of a `tool_result` block's content (a string, or text and image blocks). */
+export function toolResultText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) {
+    return content === undefined || content === null
+      ? ""
+      : compactJson(content);
+  }
+  return content.map((block) => {
+    if (!isRecord(block)) return String(block);
+    if (block.type === "text") return stringOr(block.text, "");
+    if (block.type === "image") return "[image]";
+    return compactJson(block);
+  }).join("\n");
+}
+
+function parseBreakdown(value: unknown): Record<string, number> | null {
+  if (typeof value !== "string") {
+    return isRecord(value) ? numbersOf(value) : null;
+  }
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return isRecord(parsed) ? numbersOf(parsed) : null;
+  } catch {
+    return null;
+  }
+}
+
+function numbersOf(record: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, count] of Object.entries(record)) {
+    if (typeof count === "number") out[name] = count;
+  }
+  return out;
+}
+
+function stringOr<T>(value: unknown, fallback: T): string | T {
+  return typeof value === "string" ? value : fallback;
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : fallback;
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
