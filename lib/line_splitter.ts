@@ -273,10 +273,7 @@ export function readLines<T>(
       wake();
     }
   })();
-  async function next(): Promise<IteratorResult<T>> {
-    while (head >= values.length && !ended && !abandoned) {
-      await new Promise<void>((resolve) => wakeReader = resolve);
-    }
+  function take(): IteratorResult<T> {
     if (head >= values.length || abandoned) {
       return { done: true, value: undefined };
     }
@@ -291,6 +288,16 @@ export function readLines<T>(
       wakeWriter = null;
     }
     return { done: false, value };
+  }
+  async function waitThenTake(): Promise<IteratorResult<T>> {
+    while (head >= values.length && !ended && !abandoned) {
+      await new Promise<void>((resolve) => wakeReader = resolve);
+    }
+    return take();
+  }
+  function next(): Promise<IteratorResult<T>> {
+    // The common case, a value already buffered, costs no async function frame.
+    return head < values.length ? Promise.resolve(take()) : waitThenTake();
   }
   function abandon(): Promise<IteratorResult<T>> {
     // The reader left early: keep draining the pipe (so the child is not blocked), keep nothing.

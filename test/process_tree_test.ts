@@ -18,11 +18,16 @@ interface Started {
 /** Run a bash script and wait until it prints "ready". */
 async function start(
   script: string,
-  options: { detached?: boolean; env?: Record<string, string> } = {},
+  options: {
+    detached?: boolean;
+    env?: Record<string, string>;
+    stdin?: boolean;
+  } = {},
 ): Promise<Started> {
   const child = new Deno.Command("bash", {
     args: ["-c", script],
     stdout: "piped",
+    stdin: options.stdin ? "piped" : "null",
     detached: options.detached ?? false,
     ...(options.env ? { env: options.env } : {}),
   }).spawn();
@@ -50,10 +55,11 @@ async function waitGone(processes: ProcessInfo[], timeoutMs = 3000) {
 }
 
 Deno.test("collectDescendants finds children, setsid grandchildren and their sessions, never us", async () => {
+  // The setsid bash says "ready" once its own sleeps run, so they are all there to be found.
   const { child, lines } = await start(`
-    setsid bash -c 'sleep 1000 & sleep 1000 & wait' & echo $!
     sleep 1000 & echo $!
-    echo ready; wait`);
+    setsid bash -c 'sleep 1000 & sleep 1000 & echo $$; echo ready; wait' &
+    wait`);
   const found = collectDescendants(child.pid);
   const pids = found.map((info) => info.pid);
   for (const line of lines) {
@@ -117,13 +123,15 @@ Deno.test("freezeAndKill stops a tree that keeps spawning, with none left", asyn
 });
 
 Deno.test("ProcessTreeWatch kills what the root left in its session after it exited", async () => {
+  // It exits when its stdin closes, so the test looks at it while it surely lives.
   const { child, lines } = await start(
-    `sleep 1000 & echo $!; setsid sleep 1000 & echo $!; echo ready; sleep 0.2`,
-    { detached: true },
+    `sleep 1000 & echo $!; setsid sleep 1000 & echo $!; echo ready; read -r _ || true`,
+    { detached: true, stdin: true },
   );
   const watch = new ProcessTreeWatch(child.pid);
   // Seen while the root lives: the setsid one is only found again through this memory.
   watch.look();
+  await child.stdin.close();
   const left = lines.map((line) => readProcess(Number(line))).filter((p) =>
     p !== null
   );
