@@ -38,6 +38,8 @@ import {
 import { createApp } from "./http/app.ts";
 import { createApiRoutes } from "./http/api_routes.ts";
 import { createEventRoutes } from "./http/events_routes.ts";
+import { createPageRoutes } from "./http/page_routes.ts";
+import { createStatsRoutes } from "./http/stats_routes.ts";
 import { join } from "node:path";
 import type { Hono } from "hono";
 
@@ -68,8 +70,6 @@ export interface HarnessDeps {
   baseEnv: Record<string, string>;
   /** Opens the broker behind `--hive-socket`. */
   connectHive?: (socketPath: string, agent: string) => Broker;
-  /** Extra routers (the page, turn stats) mounted beside the core ones. */
-  extraRouters?: (parts: HarnessParts) => Hono[];
   now?: () => number;
   graceMs?: number;
 }
@@ -238,7 +238,13 @@ export async function startHarness(
         statusText: () => readStatusText(paths.statusFile),
         emit,
       }),
-      ...(deps.extraRouters?.(parts) ?? []),
+      createStatsRoutes({
+        stats: turnStats,
+        agent: options.agent,
+        role: options.role,
+        now,
+      }),
+      createPageRoutes(),
     ],
   });
   const stopping = new AbortController();
