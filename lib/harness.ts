@@ -14,7 +14,6 @@ import {
   type StatePaths,
   statePaths,
 } from "./config.ts";
-import type { LiveEvent } from "./events.ts";
 import { ContinueMarker } from "./continue_marker.ts";
 import { CredentialStore } from "./credentials.ts";
 import { locateClaude } from "./claude_locator.ts";
