@@ -1,0 +1,109 @@
+/**
+ * @module The broker's full request surface (SPEC §8), a superset of {@linkcode Broker}: what the
+ * socket protocol and the MCP tools need beyond the turn loop's calls (recv, questions, reminders,
+ * the agent registry). Also the identity a request acts as, the names an agent may not take, and
+ * the error whose `code` tells a caller whose fault a refusal was.
+ */
+import type { AgentSummary, Broker, BrokerMessage } from "./broker.ts";
+
+/** Who a request acts as: an agent acts as itself; a manager may name any agent. */
+export interface BrokerIdentity {
+  agent: string;
+  role: "agent" | "manager";
+}
+
+/** Senders that are not agents: the operator, the reminder scheduler, the broker itself. */
+export const RESERVED_NAMES: readonly string[] = [
+  "operator",
+  "reminder",
+  "system",
+];
+
+/** What an agent name may look like: it becomes a directory name in `hive --socket-dir`. */
+export const AGENT_NAME_PATTERN: RegExp = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Why the broker refused: `unavailable` (no broker) and `internal` are not the caller's fault. */
+export type BrokerErrorCode =
+  | "invalid"
+  | "not_found"
+  | "forbidden"
+  | "conflict"
+  | "unavailable"
+  | "internal";
+
+/** A refusal or failure of a broker request; callers map `code` to an HTTP status or a tool error. */
+export class BrokerError extends Error {
+  code: BrokerErrorCode;
+  constructor(message: string, code: BrokerErrorCode, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokerError";
+    this.code = code;
+  }
+}
+
+/** A question as asked. */
+export interface NewQuestion {
+  question: string;
+  options: string[];
+  multi: boolean;
+  /** Seconds until it expires; null for never. */
+  ttlSeconds: number | null;
+  /** `operator` or an agent name. */
+  target: string;
+}
+
+/** When a reminder falls due: seconds from now, or a unix time in seconds. */
+export type ReminderDue = { delaySeconds: number } | { atUnix: number };
+
+/** Options for {@linkcode BrokerApi.recv}. */
+export interface RecvOptions {
+  /** Longest wait for a message, in ms. */
+  waitMs: number;
+  /** Most messages returned at once. */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+/** Everything the socket protocol can ask of a broker. */
+export interface BrokerApi extends Broker {
+  /** Take (and mark delivered) messages no turn has claimed, waiting up to `waitMs` for one. */
+  recv(agent: string, options: RecvOptions): Promise<BrokerMessage[]>;
+  /** Ask a question; returns at once with its id. */
+  ask(agent: string, question: NewQuestion): Promise<{ id: number }>;
+  /**
+   * Answer question `id` acting as `agent`: as its target, or, with `asOperator`, as the operator
+   * relaying through the asker's own page (`agent` must be the asker; null = any question).
+   */
+  answerAs(
+    agent: string | null,
+    id: number,
+    answer: string,
+    asOperator: boolean,
+  ): Promise<void>;
+  /** Remind `agent` with `message` after a delay or at a unix time (seconds). */
+  remind(
+    agent: string,
+    message: string,
+    due: ReminderDue,
+  ): Promise<{ id: number; due_at: number }>;
+  listAgents(): Promise<AgentSummary[]>;
+  /** Register an agent so it can be messaged; idempotent. */
+  addAgent(name: string): Promise<void>;
+  isKnownAgent(name: string): Promise<boolean>;
+}
+
+/** Throw an `invalid` {@linkcode BrokerError} unless `name` can be an agent's name. */
+export function assertAgentName(name: string): void {
+  if (!AGENT_NAME_PATTERN.test(name)) {
+    throw new BrokerError(
+      `Invalid agent name "${name}": use letters, digits, _ . - (at most 64)`,
+      "invalid",
+    );
+  }
+  if (RESERVED_NAMES.includes(name)) {
+    throw new BrokerError(
+      `Invalid agent name "${name}": it is reserved for the broker`,
+      "invalid",
+    );
+  }
+}

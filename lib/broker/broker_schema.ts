@@ -1,0 +1,75 @@
+/**
+ * @module The schema of `hyperhive-broker.sqlite` (SPEC §3, §8) as forward-only migrations.
+ * Times are unix seconds. A message is claimed (`claimed_at`) when a turn takes it and delivered
+ * (`delivered_at`) when that turn ends, so a crash between the two re-offers it. The partial
+ * indexes cover only what is still pending, so they stay small however long the history grows.
+ */
+import { hasColumn, type Migration } from "../migrate.ts";
+
+/** The broker store's migrations, applied by `openDatabase(path, BROKER_MIGRATIONS)`. */
+export const BROKER_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "messages, questions, reminders, statuses, agents",
+    sql: (db) => {
+      db.exec(V1_SQL);
+      // A file from the Rust harness has the tables but may lack the claim column.
+      if (!hasColumn(db, "messages", "claimed_at")) {
+        db.exec("ALTER TABLE messages ADD COLUMN claimed_at INTEGER");
+      }
+    },
+  },
+];
+
+const V1_SQL = `
+      CREATE TABLE IF NOT EXISTS messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        "from" TEXT NOT NULL,
+        "to" TEXT NOT NULL,
+        body TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        claimed_at INTEGER,
+        delivered_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS messages_undelivered ON messages ("to", id) WHERE delivered_at IS NULL;
+      CREATE INDEX IF NOT EXISTS messages_from ON messages ("from", id);
+      CREATE INDEX IF NOT EXISTS messages_to ON messages ("to", id);
+
+      CREATE TABLE IF NOT EXISTS questions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        asker TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT 'operator',
+        question TEXT NOT NULL,
+        options TEXT NOT NULL DEFAULT '[]',
+        multi INTEGER NOT NULL DEFAULT 0,
+        asked_at INTEGER NOT NULL,
+        deadline INTEGER,
+        answer TEXT,
+        answered_at INTEGER,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'answered', 'expired', 'cancelled'))
+      );
+      CREATE INDEX IF NOT EXISTS questions_open ON questions (deadline) WHERE state = 'open';
+
+      CREATE TABLE IF NOT EXISTS reminders (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        agent TEXT NOT NULL,
+        message TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        fired_at INTEGER,
+        cancelled_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS reminders_pending ON reminders (due_at)
+        WHERE fired_at IS NULL AND cancelled_at IS NULL;
+
+      CREATE TABLE IF NOT EXISTS statuses (
+        agent TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE IF NOT EXISTS agents (
+        name TEXT PRIMARY KEY,
+        added_at INTEGER NOT NULL
+      );
+`;

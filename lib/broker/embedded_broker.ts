@@ -1,0 +1,321 @@
+/**
+ * @module The broker itself, on an sqlite file (SPEC §8): what `run` embeds when it has no
+ * `--hive-socket`, what `hive` serves on sockets, and what `mcp --broker-db` opens beside the
+ * harness. Long-polls wake on this process's writes at once and on other processes' writes by
+ * `PRAGMA data_version`; a {@linkcode DueScheduler} fires reminders and expires questions.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { createLogger, type Logger } from "../log.ts";
+import { openDatabase } from "../sqlite.ts";
+import type {
+  AgentSummary,
+  BrokerMessage,
+  LooseEnds,
+  NextWakeupOptions,
+  Wakeup,
+} from "./broker.ts";
+import {
+  assertAgentName,
+  type BrokerApi,
+  BrokerError,
+  type NewQuestion,
+  type RecvOptions,
+  type ReminderDue,
+} from "./broker_api.ts";
+import { BrokerDb } from "./broker_db.ts";
+import { BROKER_MIGRATIONS } from "./broker_schema.ts";
+import { DueScheduler } from "./due_scheduler.ts";
+import { InboxSignal } from "./inbox_signal.ts";
+import { InboxStore } from "./inbox_store.ts";
+import { LooseEndStore } from "./loose_end_store.ts";
+import {
+  addReminder,
+  answerQuestion,
+  askQuestion,
+  cancelLooseEnd,
+  type LooseEndDeps,
+  looseEndsOf,
+} from "./loose_ends.ts";
+import { questionExpired } from "./notices.ts";
+import { writeStatusFile } from "./status_file.ts";
+
+/** Options for {@linkcode EmbeddedBroker} and {@linkcode openEmbeddedBroker}. */
+export interface EmbeddedBrokerOptions {
+  log?: Logger;
+  /** Wall clock in ms; stored times are its unix seconds. */
+  now?: () => number;
+  /** How often other processes' writes are looked for while a long-poll waits, in ms. */
+  pollMs?: number;
+  /** Longest sleep of the reminder scheduler, in ms. */
+  tickMs?: number;
+  /** Run the reminder and deadline scheduler (off for a second process on the same file). */
+  schedule?: boolean;
+  /** Where `setStatus` also writes the agent's `hyperhive-status` file, if anywhere. */
+  statusFile?: (agent: string) => string | null;
+}
+
+/** Open (creating and migrating) a broker store and start its scheduler. */
+export function openEmbeddedBroker(
+  path: string,
+  options: EmbeddedBrokerOptions = {},
+): EmbeddedBroker {
+  const broker = new EmbeddedBroker(
+    openDatabase(path, BROKER_MIGRATIONS),
+    options,
+  );
+  broker.start();
+  return broker;
+}
+
+/** The sqlite-backed broker serving any number of agents. */
+export class EmbeddedBroker implements BrokerApi {
+  #db: BrokerDb;
+  #inbox: InboxStore;
+  #looseEnds: LooseEndStore;
+  #log: Logger;
+  #now: () => number;
+  #statusFile: (agent: string) => string | null;
+  #signal: InboxSignal;
+  #scheduler: DueScheduler | null;
+  #closed = false;
+
+  constructor(db: DatabaseSync, options: EmbeddedBrokerOptions = {}) {
+    const {
+      log = createLogger(),
+      now = Date.now,
+      pollMs,
+      tickMs,
+      schedule = true,
+    } = options;
+    this.#db = new BrokerDb(db);
+    this.#inbox = new InboxStore(this.#db);
+    this.#looseEnds = new LooseEndStore(this.#db, this.#inbox);
+    this.#log = log;
+    this.#now = now;
+    this.#statusFile = options.statusFile ?? (() => null);
+    const onError = (error: unknown) =>
+      log.error("Broker background step failed", { error });
+    const readVersion = () => this.#db.dataVersion();
+    this.#signal = new InboxSignal({
+      readVersion,
+      onError,
+      ...(pollMs ? { pollMs } : {}),
+    });
+    this.#scheduler = schedule
+      ? new DueScheduler({
+        runDue: () =>
+          this.#wake(this.#looseEnds.fireDue(this.#sec(), questionExpired)),
+        nextDueMs: () => {
+          const due = this.#looseEnds.nextDue();
+          return due === null ? null : due * 1000;
+        },
+        now,
+        onError,
+        ...(tickMs ? { tickMs } : {}),
+      })
+      : null;
+  }
+
+  /** Start the scheduler: fires at once what fell due while no broker ran. */
+  start(): void {
+    this.#scheduler?.start();
+  }
+
+  nextWakeup(
+    agent: string,
+    options: NextWakeupOptions,
+  ): Promise<Wakeup | null> {
+    return this.#poll(
+      agent,
+      options,
+      () => this.#inbox.claimOldest(agent, this.#sec()),
+    );
+  }
+
+  markDelivered(agent: string, id: number): Promise<void> {
+    return this.#act(() => {
+      if (this.#inbox.markDelivered(agent, id, this.#sec()) === "missing") {
+        throw new BrokerError(
+          `Cannot mark message ${id} delivered: no such message to "${agent}"`,
+          "not_found",
+        );
+      }
+    });
+  }
+
+  async recv(agent: string, options: RecvOptions): Promise<BrokerMessage[]> {
+    const limit = options.limit ?? 100;
+    const taken = await this.#poll(agent, options, () => {
+      const messages = this.#inbox.takeUnclaimed(agent, limit, this.#sec());
+      return messages.length > 0 ? messages : null;
+    });
+    return taken ?? [];
+  }
+
+  send(from: string, to: string, body: string): Promise<{ id: number }> {
+    return this.#act(() => {
+      if (from.trim() === "") {
+        throw new BrokerError("Cannot send: the sender is empty", "invalid");
+      }
+      if (body === "") {
+        throw new BrokerError("Cannot send: the body is empty", "invalid");
+      }
+      if (to !== "operator" && !this.#inbox.isKnown(to)) {
+        throw new BrokerError(
+          `Cannot send: unknown agent "${to}"`,
+          "not_found",
+        );
+      }
+      const id = this.#inbox.insert(from, to, body, this.#sec());
+      this.#signal.notify(to);
+      return { id };
+    });
+  }
+
+  inboxDepth(agent: string): Promise<number> {
+    return this.#act(() => this.#inbox.depth(agent));
+  }
+
+  recent(agent: string, limit: number): Promise<BrokerMessage[]> {
+    return this.#act(() =>
+      this.#inbox.recent(agent, Math.max(1, Math.min(1000, Math.floor(limit))))
+    );
+  }
+
+  looseEnds(agent: string): Promise<LooseEnds> {
+    return this.#act(() => looseEndsOf(this.#looseEnds, agent));
+  }
+
+  countLooseEnds(agent: string): Promise<number> {
+    return this.#act(() =>
+      this.#looseEnds.countOpenQuestions(agent) +
+      this.#looseEnds.countPendingReminders(agent)
+    );
+  }
+
+  countPendingReminders(agent: string): Promise<number> {
+    return this.#act(() => this.#looseEnds.countPendingReminders(agent));
+  }
+
+  ask(agent: string, question: NewQuestion): Promise<{ id: number }> {
+    return this.#act((deps) => {
+      this.#inbox.register(agent, this.#sec());
+      const { id, woken } = askQuestion(deps, agent, question);
+      this.#wake(woken);
+      this.#scheduler?.rearm();
+      return { id };
+    });
+  }
+
+  answerQuestion(id: number, answer: string): Promise<void> {
+    return this.answerAs(null, id, answer, true);
+  }
+
+  answerAs(
+    agent: string | null,
+    id: number,
+    text: string,
+    asOperator: boolean,
+  ): Promise<void> {
+    return this.#act((deps) =>
+      this.#wake(answerQuestion(deps, { agent, id, text, asOperator }))
+    );
+  }
+
+  cancelLooseEnd(
+    agent: string,
+    kind: "question" | "reminder",
+    id: number,
+  ): Promise<void> {
+    return this.#act((deps) =>
+      this.#wake(cancelLooseEnd(deps, agent, kind, id))
+    );
+  }
+
+  remind(
+    agent: string,
+    message: string,
+    due: ReminderDue,
+  ): Promise<{ id: number; due_at: number }> {
+    return this.#act((deps) => {
+      this.#inbox.register(agent, this.#sec());
+      const reminder = addReminder(deps, agent, { message, due });
+      this.#scheduler?.rearm();
+      return reminder;
+    });
+  }
+
+  async setStatus(agent: string, text: string): Promise<void> {
+    await this.#act(() => {
+      this.#inbox.register(agent, this.#sec());
+      this.#inbox.setStatus(agent, text, this.#sec());
+    });
+    const path = this.#statusFile(agent);
+    if (path) await writeStatusFile(path, text, this.#log);
+  }
+
+  listAgents(): Promise<AgentSummary[]> {
+    return this.#act(() => this.#inbox.agents());
+  }
+
+  addAgent(name: string): Promise<void> {
+    return this.#act(() => {
+      assertAgentName(name);
+      this.#inbox.register(name, this.#sec());
+    });
+  }
+
+  isKnownAgent(name: string): Promise<boolean> {
+    return this.#act(() => this.#inbox.isKnown(name));
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#scheduler?.stop();
+    this.#signal.close();
+    this.#db.close();
+    return Promise.resolve();
+  }
+
+  // Registers the agent first: an agent waiting for messages is one that can be sent to.
+  async #poll<T>(
+    agent: string,
+    options: NextWakeupOptions,
+    take: () => T | null,
+  ): Promise<T | null> {
+    await this.#act(() => this.#inbox.register(agent, this.#sec()));
+    return this.#signal.poll(agent, options, take);
+  }
+
+  #wake(agents: string[]): void {
+    for (const agent of agents) this.#signal.notify(agent);
+  }
+
+  #sec(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  // Every call goes through here: a closed broker refuses clearly instead of touching a closed db.
+  #act<T>(fn: (deps: LooseEndDeps) => T): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(
+        new BrokerError("Cannot use the broker: it is closed", "unavailable"),
+      );
+    }
+    try {
+      const inbox = this.#inbox;
+      const isKnown = (name: string) => inbox.isKnown(name);
+      const deps = {
+        db: this.#db,
+        inbox,
+        store: this.#looseEnds,
+        nowMs: this.#now(),
+        isKnown,
+      };
+      return Promise.resolve(fn(deps));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * @module The SQL of inboxes and of the agents that own them (registry, statuses). A message is
+ * claimed (`claimed_at`) when a turn takes it and delivered (`delivered_at`) when that turn
+ * ends, so a crash in between re-offers it; `recv` takes only what no turn has claimed. The
+ * registry knows every agent a message may be sent to.
+ */
+import type { AgentSummary, BrokerMessage, Wakeup } from "./broker.ts";
+import type { BrokerDb } from "./broker_db.ts";
+
+const COLUMNS = `id, "from", "to", body, sent_at, delivered_at`;
+
+/** Reads and writes messages, statuses and the agent registry. */
+export class InboxStore {
+  #db: BrokerDb;
+  #known = new Set<string>();
+
+  constructor(db: BrokerDb) {
+    this.#db = db;
+  }
+
+  insert(from: string, to: string, body: string, now: number): number {
+    const sql =
+      `INSERT INTO messages ("from", "to", body, sent_at) VALUES (?, ?, ?, ?)`;
+    return this.#db.run(sql, from, to, body, now).id;
+  }
+
+  /** Claim the oldest undelivered message (claimed before or not) and count the others. */
+  claimOldest(agent: string, now: number): Wakeup | null {
+    return this.#db.transaction(() => {
+      const row = this.#db.get<Omit<Wakeup, "unread">>(
+        `UPDATE messages SET claimed_at = ? WHERE id = (SELECT id FROM messages WHERE "to" = ?
+           AND delivered_at IS NULL ORDER BY id LIMIT 1) RETURNING id, "from", body, sent_at`,
+        now,
+        agent,
+      );
+      return row ? { ...row, unread: this.depth(agent) - 1 } : null;
+    });
+  }
+
+  /** Mark delivered; `missing` when `id` is not a message to `agent`. */
+  markDelivered(
+    agent: string,
+    id: number,
+    now: number,
+  ): "delivered" | "already" | "missing" {
+    const sql =
+      `UPDATE messages SET delivered_at = ? WHERE id = ? AND "to" = ? AND delivered_at IS NULL`;
+    if (this.#db.run(sql, now, id, agent).changes > 0) return "delivered";
+    const found = this.#db.get(
+      `SELECT 1 FROM messages WHERE id = ? AND "to" = ?`,
+      id,
+      agent,
+    );
+    return found ? "already" : "missing";
+  }
+
+  /** Mark delivered and return the oldest messages no turn has claimed. */
+  takeUnclaimed(agent: string, limit: number, now: number): BrokerMessage[] {
+    const rows = this.#db.all<BrokerMessage>(
+      `UPDATE messages SET delivered_at = ? WHERE id IN (SELECT id FROM messages WHERE "to" = ?
+         AND delivered_at IS NULL AND claimed_at IS NULL ORDER BY id LIMIT ?) RETURNING ${COLUMNS}`,
+      now,
+      agent,
+      limit,
+    );
+    // RETURNING has no defined order; an inbox is read oldest first.
+    return rows.sort((a, b) => a.id - b.id);
+  }
+
+  /** Undelivered messages to `agent`, claimed or not. */
+  depth(agent: string): number {
+    const sql =
+      `SELECT count(*) AS n FROM messages WHERE "to" = ? AND delivered_at IS NULL`;
+    return this.#db.get<{ n: number }>(sql, agent)!.n;
+  }
+
+  /** The newest messages to or from `agent`, newest first. */
+  recent(agent: string, limit: number): BrokerMessage[] {
+    const sql = `SELECT ${COLUMNS} FROM messages WHERE id IN (
+        SELECT id FROM messages WHERE "to" = ?1 UNION SELECT id FROM messages WHERE "from" = ?1
+      ) ORDER BY id DESC LIMIT ?2`;
+    return this.#db.all<BrokerMessage>(sql, agent, limit);
+  }
+
+  setStatus(agent: string, text: string, now: number): void {
+    this.#db.run(
+      `INSERT INTO statuses (agent, text, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (agent) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at`,
+      agent,
+      text,
+      now,
+    );
+  }
+
+  /** Register an agent (idempotent; remembered, so acting agents cost no write). */
+  register(name: string, now: number): void {
+    if (this.#known.has(name)) return;
+    this.#db.run(
+      `INSERT OR IGNORE INTO agents (name, added_at) VALUES (?, ?)`,
+      name,
+      now,
+    );
+    this.#known.add(name);
+  }
+
+  isKnown(name: string): boolean {
+    if (this.#known.has(name)) return true;
+    // Another process (the hive, another harness) may have registered it.
+    const found =
+      this.#db.get(`SELECT 1 FROM agents WHERE name = ?`, name) !== undefined;
+    if (found) this.#known.add(name);
+    return found;
+  }
+
+  /** Every registered agent with its status, unread messages and pending reminders. */
+  agents(): AgentSummary[] {
+    return this.#db.all<AgentSummary>(`SELECT name,
+        (SELECT text FROM statuses WHERE agent = name) AS status,
+        (SELECT count(*) FROM messages WHERE "to" = name AND delivered_at IS NULL) AS unread,
+        (SELECT count(*) FROM reminders WHERE agent = name AND fired_at IS NULL
+          AND cancelled_at IS NULL) AS pending_reminders
+      FROM agents ORDER BY name`);
+  }
+}
