@@ -218,7 +218,6 @@ class ClaudeChild implements ClaudeProcess {
     if (options.signal?.aborted) onAbort();
     this.exited = this.#swept.then(async () => {
       options.signal?.removeEventListener("abort", onAbort);
-      await this.#closeStdin();
       const outputs = Promise.all([this.lines.done, this.stderrLines.done]);
       if (!await settlesWithin(outputs, DRAIN_MS)) {
         // A process we could not find still holds the pipes: stop reading rather than hang.
@@ -282,7 +281,10 @@ class ClaudeChild implements ClaudeProcess {
 
   /** Once claude has ended, kill whatever of its tree is left. */
   async #sweep(): Promise<number> {
-    await this.#closeStdin();
+    // Abort, not close: a pending write to a pipe nobody reads would never finish.
+    const writer = this.#writer;
+    this.#writer = null;
+    writer?.abort().catch(() => {});
     const killed = await this.#tree.killAll();
     if (killed.length > 0) {
       this.#log.warn("killed processes left by claude", {

@@ -158,6 +158,12 @@ Deno.test("spawnClaude writes the prompt, passes only the given env, and reports
       partial: false,
     });
     assert.deepEqual(exit, { code: 137, signal: null });
+    // Stopping what already ended kills nothing and says so.
+    assert.deepEqual(await claude.stop({ graceMs: 0 }), {
+      ...exit,
+      forced: false,
+      leftovers: 0,
+    });
   } finally {
     Deno.env.delete("HIVE_TEST_LEAK");
   }
