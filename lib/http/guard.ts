@@ -31,7 +31,8 @@ export function requireToken(token: string | undefined): MiddlewareHandler {
   return async function tokenGuard(c, next) {
     if (token === undefined || c.req.path === "/healthz") return await next();
     const header = c.req.header("authorization");
-    const bearer = header?.startsWith("Bearer ")
+    // The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer x` is a Bearer token too.
+    const bearer = header !== undefined && /^bearer\s/i.test(header)
       ? header.slice(7).trim()
       : undefined;
     const query = c.req.query("token");

@@ -61,6 +61,9 @@ Deno.test("requireToken() accepts the token as Bearer, cookie or ?token=", async
   const app = guardedApp(TOKEN);
   const cases: [string, string, Record<string, string>][] = [
     ["Bearer header", "/api/state", { authorization: `Bearer ${TOKEN}` }],
+    ["lower-case bearer scheme", "/api/state", {
+      authorization: `bearer ${TOKEN}`,
+    }],
     ["cookie", "/api/state", { cookie: `other=1; hive_token=${TOKEN}` }],
     ["query", `/api/state?token=${TOKEN}`, {}],
     ["wrong Bearer but right cookie", "/api/state", {
