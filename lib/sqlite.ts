@@ -27,7 +27,7 @@ export function openDatabase(
     db = new DatabaseSync(path, { readOnly });
     db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
     if (!readOnly) {
-      db.exec("PRAGMA journal_mode = WAL");
+      enableWal(db, busyTimeoutMs);
       db.exec("PRAGMA synchronous = NORMAL");
       migrate(db, migrations);
     }
@@ -43,4 +43,26 @@ export function openDatabase(
       cause: error,
     });
   }
+}
+
+/**
+ * Switch to WAL. Two processes opening a new file at once race for the exclusive lock this
+ * needs, and sqlite answers SQLITE_BUSY here without its busy handler, so wait and retry.
+ */
+function enableWal(db: DatabaseSync, busyTimeoutMs: number): void {
+  const deadline = Date.now() + Math.max(busyTimeoutMs, 100);
+  for (;;) {
+    try {
+      db.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      const busy = error instanceof Error && /locked|busy/i.test(error.message);
+      if (!busy || Date.now() >= deadline) throw error;
+      sleepSync(10);
+    }
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
