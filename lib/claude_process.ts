@@ -69,8 +69,8 @@ export interface SpawnClaudeOptions {
   log?: Logger;
 }
 
-/** A running claude. */
-export interface ClaudeProcess {
+/** A running claude; disposing of it stops it at once (`await using`). */
+export interface ClaudeProcess extends AsyncDisposable {
   readonly pid: number;
   /** Stdout, line by line; read it (once), or claude stalls when the buffer is full. */
   readonly lines: AsyncIterable<StdoutItem>;
@@ -247,6 +247,11 @@ class ClaudeChild implements ClaudeProcess {
   async interrupt(): Promise<void> {
     if (this.#writer) await this.#sendInterruptRequest();
     else this.#signal("SIGINT");
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop({ graceMs: 0 });
+    await this.exited;
   }
 
   stop(options: { graceMs?: number } = {}): Promise<StopResult> {

@@ -204,7 +204,7 @@ Deno.test("spawnClaude throws ClaudeMissingError naming a missing or non-executa
 });
 
 Deno.test("stop() kills a claude that ignores SIGINT once the grace period is over", async () => {
-  const claude = spawnFake("ignore_sigint");
+  await using claude = spawnFake("ignore_sigint");
   const iterator = claude.lines[Symbol.asyncIterator]();
   await readUntil(iterator, isType("system"));
   const started = performance.now();
@@ -221,7 +221,7 @@ Deno.test("stop() kills a claude that ignores SIGINT once the grace period is ov
 });
 
 Deno.test("stop() kills a hung claude and the foreground child it waits on", async () => {
-  const claude = spawnFake("hang");
+  await using claude = spawnFake("hang");
   const iterator = claude.lines[Symbol.asyncIterator]();
   await readUntil(iterator, isType("system"));
   let sleeper: ProcessInfo | null = null;
@@ -241,7 +241,7 @@ Deno.test("stop() kills a hung claude and the foreground child it waits on", asy
 });
 
 Deno.test("stop() leaves none of the setsid tool processes of a claude that exits on SIGINT", async () => {
-  const claude = spawnFake("spawn_tree");
+  await using claude = spawnFake("spawn_tree");
   const iterator = claude.lines[Symbol.asyncIterator]();
   const seen = await readUntil(iterator, isType("system"));
   const spawned = spawnedPids(seen).map(readProcess);
@@ -276,7 +276,7 @@ Deno.test("a claude that exits by itself leaves no process behind, and its outpu
 });
 
 Deno.test("stop() freezes and kills a claude that keeps spawning tools during the grace period", async () => {
-  const claude = spawnFake("spawn_tree", { args: ["respawn"] });
+  await using claude = spawnFake("spawn_tree", { args: ["respawn"] });
   const iterator = claude.lines[Symbol.asyncIterator]();
   const seen = await readUntil(iterator, isType("system"));
   const result = await claude.stop({ graceMs: 300 });
@@ -296,7 +296,7 @@ Deno.test("stop() freezes and kills a claude that keeps spawning tools during th
 });
 
 Deno.test("interrupt() sends the control request in stream-json input mode; endInput() ends claude", async () => {
-  const claude = spawnFake("stream_input", { keepStdinOpen: true });
+  await using claude = spawnFake("stream_input", { keepStdinOpen: true });
   const iterator = claude.lines[Symbol.asyncIterator]();
   await claude.send({ type: "user", message: { role: "user", content: "hi" } });
   await readUntil(iterator, isType("result"));
@@ -313,7 +313,7 @@ Deno.test("interrupt() sends the control request in stream-json input mode; endI
 
 Deno.test("aborting the signal stops claude", async () => {
   const controller = new AbortController();
-  const claude = spawnFake("ignore_sigint", {
+  await using claude = spawnFake("ignore_sigint", {
     signal: controller.signal,
     graceMs: 100,
   });
@@ -363,22 +363,27 @@ async function startRealClaude(
     });
   }
   const iterator = claude.lines[Symbol.asyncIterator]();
-  await readUntil(
-    iterator,
-    (item) =>
-      item.kind === "object" &&
-      JSON.stringify(item.value).includes('"tool_use"'),
-  );
-  // The tool call is on stdout before its shell starts: wait for the sleep itself.
-  let sleeper: ProcessInfo | undefined;
-  for (let tries = 0; !sleeper && tries < 200; tries++) {
-    sleeper = collectDescendants(claude.pid).find((p) =>
-      readCmdline(p.pid).startsWith("sleep")
+  try {
+    await readUntil(
+      iterator,
+      (item) =>
+        item.kind === "object" &&
+        JSON.stringify(item.value).includes('"tool_use"'),
     );
-    if (!sleeper) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The tool call is on stdout before its shell starts: wait for the sleep itself.
+    let sleeper: ProcessInfo | undefined;
+    for (let tries = 0; !sleeper && tries < 200; tries++) {
+      sleeper = collectDescendants(claude.pid).find((p) =>
+        readCmdline(p.pid).startsWith("sleep")
+      );
+      if (!sleeper) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(sleeper, "the Bash tool's sleep never started");
+    return { claude, iterator, sleeper };
+  } catch (error) {
+    await claude[Symbol.asyncDispose]();
+    throw error;
   }
-  assert.ok(sleeper, "the Bash tool's sleep never started");
-  return { claude, iterator, sleeper };
 }
 
 function readCmdline(pid: number): string {
@@ -423,11 +428,9 @@ Deno.test({
   ignore: !hasRealClaude,
   fn: () =>
     withScriptedApi(async (home, apiUrl) => {
-      const { claude, iterator, sleeper } = await startRealClaude(
-        home,
-        apiUrl,
-        false,
-      );
+      const started = await startRealClaude(home, apiUrl, false);
+      const { iterator, sleeper } = started;
+      await using claude = started.claude;
       const result = await claude.stop({ graceMs: 5000 });
       const rest = await Array.fromAsync({
         [Symbol.asyncIterator]: () => iterator,
@@ -455,11 +458,9 @@ Deno.test({
   ignore: !hasRealClaude,
   fn: () =>
     withScriptedApi(async (home, apiUrl) => {
-      const { claude, iterator, sleeper } = await startRealClaude(
-        home,
-        apiUrl,
-        true,
-      );
+      const started = await startRealClaude(home, apiUrl, true);
+      const { iterator, sleeper } = started;
+      await using claude = started.claude;
       await claude.interrupt();
       const answer = await readUntil(iterator, isType("result"));
       assert.equal(
