@@ -184,8 +184,8 @@ Deno.test("recoverInterrupted() records a dead owner's turn as failed, exactly o
       agent: "alice",
       role: "agent",
       model: "haiku",
-      wake_from: "bob",
-      started_at: 1_700_000_000,
+      "wake_from": "bob",
+      "started_at": 1_700_000_000,
     };
     const dead = openDatabase(path, TURN_STATS_MIGRATIONS);
     new TurnStatsStore(dead, { owner: "dead" }).beginTurn(start);
