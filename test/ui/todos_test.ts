@@ -9,23 +9,50 @@ function call(name: string, id: string, input: Record<string, unknown>) {
   };
 }
 
-function result(id: string, content: string, structured?: unknown) {
+function result(
+  id: string,
+  content: string,
+  structured?: unknown,
+  isError = false,
+) {
   return {
     kind: "stream",
     type: "user",
-    message: { content: [{ type: "tool_result", tool_use_id: id, content }] },
+    message: {
+      content: [{
+        type: "tool_result",
+        tool_use_id: id,
+        content,
+        is_error: isError,
+      }],
+    },
     ...(structured === undefined ? {} : { tool_use_result: structured }),
   };
 }
 
 Deno.test("TodoList takes TodoWrite's list whole", () => {
   const todos = new TodoList();
+  todos.apply(
+    call("TodoWrite", "t0", {
+      todos: [{ content: "refused", status: "pending" }],
+    }),
+  );
+  todos.apply(
+    result(
+      "t0",
+      "<tool_use_error>No such tool</tool_use_error>",
+      undefined,
+      true,
+    ),
+  );
+  assert.equal(todos.items.length, 0);
   todos.apply(call("TodoWrite", "t1", {
     todos: [
       { content: "Do A", status: "in_progress", activeForm: "Doing A" },
       { content: "Do B", status: "pending", activeForm: "Doing B" },
     ],
   }));
+  todos.apply(result("t1", "Todos have been modified successfully"));
   assert.deepEqual(
     todos.items.map((todo) => [todo.content, todo.status, todo.activeForm]),
     [
@@ -38,6 +65,7 @@ Deno.test("TodoList takes TodoWrite's list whole", () => {
       todos: [{ content: "Do A", status: "completed" }],
     }),
   );
+  todos.apply(result("t2", "Todos have been modified successfully"));
   assert.deepEqual(todos.items.map((todo) => todo.status), ["completed"]);
 });
 
@@ -50,7 +78,11 @@ Deno.test("TodoList follows TaskCreate and TaskUpdate by the id the result names
       activeForm: "Writing tests",
     }),
   );
-  assert.equal(todos.items[0]?.status, "pending");
+  assert.equal(
+    todos.items.length,
+    0,
+    "a task shows once its result names its id",
+  );
   todos.apply(
     result("c1", "Task #1 created successfully: Write tests", {
       task: { id: "1", subject: "Write tests" },
@@ -59,12 +91,15 @@ Deno.test("TodoList follows TaskCreate and TaskUpdate by the id the result names
   todos.apply(call("TaskCreate", "c2", { subject: "Ship" }));
   todos.apply(result("c2", "Task #2 created successfully: Ship"));
   todos.apply(call("TaskUpdate", "u1", { taskId: "1", status: "in_progress" }));
+  todos.apply(result("u1", "Updated task #1 status"));
   assert.deepEqual(todos.items.map((todo) => [todo.id, todo.status]), [[
     "1",
     "in_progress",
   ], ["2", "pending"]]);
   todos.apply(call("TaskUpdate", "u2", { taskId: "1", status: "completed" }));
   todos.apply(call("TaskUpdate", "u3", { taskId: "2", status: "deleted" }));
+  todos.apply(result("u2", "Updated task #1 status"));
+  todos.apply(result("u3", "Updated task #2 deleted"));
   assert.deepEqual(todos.items.map((todo) => [todo.id, todo.status]), [[
     "1",
     "completed",

@@ -229,7 +229,11 @@ export function App(
   const needsLogin = header.status === "needs_login_idle" ||
     header.status === "needs_login_in_progress";
   return (
-    <div class={`app${showPanels ? "" : " no-panels"}`}>
+    <div
+      class={`app${showPanels ? "" : " no-panels"}${
+        panelsOpen ? " panels-open" : ""
+      }`}
+    >
       {!hideHeader && (
         <HeaderView
           header={header}

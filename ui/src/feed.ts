@@ -97,11 +97,8 @@ export class Feed {
   /** Connect; after a drop wait a little and connect again, until stopped. */
   async #run(signal: AbortSignal): Promise<void> {
     let failures = 0;
+    this.#handlers.status("connecting", null);
     while (!signal.aborted) {
-      this.#handlers.status(
-        failures === 0 && !this.#loaded ? "connecting" : "reconnecting",
-        null,
-      );
       const outcome = await this.#connect(signal);
       if (signal.aborted) return;
       failures = outcome === "received" ? 1 : failures + 1;
@@ -109,6 +106,11 @@ export class Feed {
         this.#handlers.status(
           "unauthorized",
           "the harness wants a UI token: open the page with ?token=…",
+        );
+      } else {
+        this.#handlers.status(
+          this.#loaded ? "reconnecting" : "connecting",
+          null,
         );
       }
       const wait = this

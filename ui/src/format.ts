@@ -30,11 +30,18 @@ export function formatTokens(count: number): string {
   return `${(count / 1_000_000).toFixed(2).replace(/\.?0+$/, "")}M`;
 }
 
-/** `$0.0123`, `$1.24`, `$120`: enough digits to tell cheap turns apart. */
+/** `$0.000018`, `$0.0012`, `$1.24`, `$120`: two significant digits for cheap turns. */
 export function formatCost(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || !Number.isFinite(usd)) return "–";
   if (usd === 0) return "$0";
-  if (usd < 0.01) return `$${usd.toFixed(4)}`;
+  if (usd < 0.000001) return "<$0.000001";
+  if (usd < 0.01) {
+    return `$${
+      Number(usd.toPrecision(2)).toFixed(
+        Math.min(8, 1 - Math.floor(Math.log10(usd))),
+      )
+    }`;
+  }
   if (usd < 100) return `$${usd.toFixed(2)}`;
   return `$${Math.round(usd)}`;
 }

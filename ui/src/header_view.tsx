@@ -144,10 +144,9 @@ export function HeaderView(props: HeaderViewProps): JSX.Element {
           class="icon-button"
           aria-pressed={props.notify}
           onClick={props.toggleNotify}
-          title="notify me when a turn ends or the agent asks"
+          title="browser notification when a turn ends or the agent asks you"
         >
-          <span aria-hidden="true">{props.notify ? "🔔" : "🔕"}</span>
-          <span class="visually-hidden">notifications</span>
+          {props.notify ? "notify: on" : "notify: off"}
         </button>
         <button
           type="button"
@@ -155,7 +154,7 @@ export function HeaderView(props: HeaderViewProps): JSX.Element {
           aria-expanded={props.panelsOpen}
           onClick={props.togglePanels}
         >
-          panels
+          {props.panelsOpen ? "transcript" : "panels"}
         </button>
       </div>
       {header.statusText && (

@@ -217,7 +217,7 @@ function ReminderItem(
   const [error, setError] = useState<string | null>(null);
   return (
     <li class="reminder" data-reminder-id={reminder.id}>
-      <span aria-hidden="true">⏲</span>{" "}
+      <span aria-hidden="true">◷</span>{" "}
       <span class="prose-text">{reminder.message}</span>{" "}
       <time class="dim">due {formatRelative(reminder.dueAt, nowMs)}</time>{" "}
       <button

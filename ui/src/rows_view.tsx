@@ -50,7 +50,7 @@ function RowBody({ row, markdown }: RowViewProps): JSX.Element {
           aria-label={`wake-up from ${row.from}`}
         >
           <header>
-            <span class="icon" aria-hidden="true">⏰</span> wake-up from{" "}
+            <span class="icon" aria-hidden="true">✉</span> wake-up from{" "}
             <strong>{row.from}</strong>
             {row.unread > 0 && (
               <span class="pill">{row.unread} more waiting</span>
@@ -216,7 +216,7 @@ function TurnEndRow(
             : "turn failed"}
         </strong>
         {parts.length > 0 && (
-          <span class="turn-stats">· {parts.join(" · ")}</span>
+          <span class="turn-stats">{` · ${parts.join(" · ")}`}</span>
         )}
         <span class="turn-tools">
           {" · "}

@@ -1,8 +1,9 @@
 /**
- * @module The agent's current todo list, read off its tool calls: `TodoWrite` replaces the whole
- * list; `TaskCreate` adds a task whose id comes back in the tool result (`Task #3 created…`) and
- * `TaskUpdate` changes or deletes one by id. A `TaskCreate` that gets an id already listed means
- * claude started a new task list (a new session), so the old tasks go. Pure and DOM-free.
+ * @module The agent's current todo list, read off its tool calls once their results say they
+ * worked: `TodoWrite` replaces the whole list; `TaskCreate` adds a task whose id comes back in
+ * the result (`Task #3 created…`) and `TaskUpdate` changes or deletes one by id. A `TaskCreate`
+ * that gets an id already listed means claude started a new task list (a new session), so the
+ * old tasks go. Pure and DOM-free.
  */
 import { isRecord } from "../../lib/events.ts";
 
@@ -23,8 +24,11 @@ const CREATED_ID = /Task #(\S+?) created/;
 /** Follows the todo tools through the event stream. */
 export class TodoList {
   #items: Todo[] = [];
-  /** TaskCreate calls waiting for their result, by tool_use id. */
-  #pendingCreates = new Map<string, Todo>();
+  /** Todo tool calls waiting for their result, by tool_use id: a refused call changes nothing. */
+  #pendingCalls = new Map<
+    string,
+    { name: string; input: Record<string, unknown> }
+  >();
   version = 0;
 
   /** The items in order. */
@@ -34,7 +38,7 @@ export class TodoList {
 
   clear(): void {
     this.#items = [];
-    this.#pendingCreates.clear();
+    this.#pendingCalls.clear();
     this.version++;
   }
 
@@ -55,8 +59,26 @@ export class TodoList {
   }
 
   #applyCall(block: Record<string, unknown>): void {
-    const input = isRecord(block.input) ? block.input : {};
-    switch (block.name) {
+    const name = text(block.name);
+    const id = text(block.id);
+    if (
+      id === null ||
+      (name !== "TodoWrite" && name !== "TaskCreate" && name !== "TaskUpdate")
+    ) return;
+    this.#pendingCalls.set(id, {
+      name,
+      input: isRecord(block.input) ? block.input : {},
+    });
+  }
+
+  #applyResult(block: Record<string, unknown>, structured: unknown): void {
+    const callId = text(block.tool_use_id);
+    const call = callId === null ? undefined : this.#pendingCalls.get(callId);
+    if (callId === null || call === undefined) return;
+    this.#pendingCalls.delete(callId);
+    if (block.is_error === true) return;
+    const { input } = call;
+    switch (call.name) {
       case "TodoWrite": {
         const todos = Array.isArray(input.todos)
           ? input.todos.filter(isRecord)
@@ -67,30 +89,37 @@ export class TodoList {
           status: readStatus(todo.status) ?? "pending",
           activeForm: text(todo.activeForm),
         }));
-        this.#pendingCreates.clear();
-        this.version++;
-        return;
+        break;
       }
       case "TaskCreate": {
-        const id = text(block.id) ?? `call-${this.version}`;
+        const task = isRecord(structured) && isRecord(structured.task)
+          ? structured.task
+          : {};
+        const resultText = typeof block.content === "string"
+          ? block.content
+          : JSON.stringify(block.content ?? "");
+        const taskId = text(task.id) ?? CREATED_ID.exec(resultText)?.[1] ??
+          null;
+        if (taskId === null) return;
+        // Ids restart with a new task list: what was listed belongs to the old one.
+        const current = this.#items.some((todo) => todo.id === taskId)
+          ? []
+          : this.#items;
         const todo: Todo = {
-          id,
+          id: taskId,
           content: text(input.subject) ?? text(input.description) ?? "",
           status: "pending",
           activeForm: text(input.activeForm),
         };
-        this.#pendingCreates.set(id, todo);
-        this.#items = [...this.#items, todo];
-        this.version++;
-        return;
+        this.#items = [...current, todo];
+        break;
       }
       case "TaskUpdate": {
         const taskId = text(input.taskId);
         if (taskId === null) return;
-        if (input.status === "deleted") {
-          this.#items = this.#items.filter((todo) => todo.id !== taskId);
-        } else {
-          this.#items = this.#items.map((todo) =>
+        this.#items = input.status === "deleted"
+          ? this.#items.filter((todo) => todo.id !== taskId)
+          : this.#items.map((todo) =>
             todo.id !== taskId ? todo : {
               ...todo,
               content: text(input.subject) ?? todo.content,
@@ -98,42 +127,9 @@ export class TodoList {
               activeForm: text(input.activeForm) ?? todo.activeForm,
             }
           );
-        }
-        this.version++;
-        return;
+        break;
       }
     }
-  }
-
-  #applyResult(block: Record<string, unknown>, structured: unknown): void {
-    const callId = text(block.tool_use_id);
-    const pending = callId === null
-      ? undefined
-      : this.#pendingCreates.get(callId);
-    if (callId === null || pending === undefined) return;
-    this.#pendingCreates.delete(callId);
-    if (block.is_error === true) {
-      this.#items = this.#items.filter((todo) => todo !== pending);
-      this.version++;
-      return;
-    }
-    const task = isRecord(structured) && isRecord(structured.task)
-      ? structured.task
-      : {};
-    const resultText = typeof block.content === "string"
-      ? block.content
-      : JSON.stringify(block.content ?? "");
-    const taskId = text(task.id) ?? CREATED_ID.exec(resultText)?.[1] ?? null;
-    if (taskId === null) return;
-    if (this.#items.some((todo) => todo.id === taskId)) {
-      // Ids restart with a new task list: what was listed belongs to the old one.
-      this.#items = this.#items.filter((todo) =>
-        todo === pending || this.#pendingCreates.has(todo.id)
-      );
-    }
-    this.#items = this.#items.map((todo) =>
-      todo === pending ? { ...todo, id: taskId } : todo
-    );
     this.version++;
   }
 }
