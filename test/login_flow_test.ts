@@ -120,7 +120,7 @@ Deno.test("LoginFlow.start() answers at once when the command exits before print
 });
 
 Deno.test("LoginFlow.start() gives up waiting for a URL after urlWaitMs and keeps the flow running", async () => {
-  const flow = flowFor(NO_URL, { urlWaitMs: 300 });
+  const flow = flowFor(NO_URL, { urlWaitMs: 150 });
   const state = await flow.start();
   assert.ok(state.phase === "running");
   assert.deepEqual(state.url, null);
@@ -131,7 +131,8 @@ Deno.test("LoginFlow.start() gives up waiting for a URL after urlWaitMs and keep
 });
 
 Deno.test("LoginFlow.stop() ends the flow even when a helper process still holds its output open", async () => {
-  const flow = flowFor(NO_URL, { urlWaitMs: 200 });
+  // Long enough for the script to have started its `sleep`, which outlives the killed shell.
+  const flow = flowFor(NO_URL, { urlWaitMs: 250 });
   await flow.start();
   const stopped = performance.now();
   flow.stop();
@@ -145,7 +146,7 @@ Deno.test("LoginFlow.stop() ends the flow even when a helper process still holds
 });
 
 Deno.test("LoginFlow stops a command that runs longer than timeoutMs", async () => {
-  const flow = flowFor(NO_URL, { urlWaitMs: 100, timeoutMs: 300 });
+  const flow = flowFor(NO_URL, { urlWaitMs: 50, timeoutMs: 150 });
   await flow.start();
   await flow.finished();
   assert.ok(flow.state.phase === "finished");

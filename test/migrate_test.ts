@@ -194,7 +194,7 @@ Deno.test("migrate() holds the write lock per step: three processes racing on a 
       import { openDatabase } from ${JSON.stringify(sqliteModule)};
       const slow = (ms) => { const end = Date.now() + ms; while (Date.now() < end); };
       const step = (version, sql) => ({ version, name: "step " + version, sql: (db) => {
-        slow(120);
+        slow(80);
         db.exec(sql);
         db.prepare("INSERT INTO ran (version, pid) VALUES (?, ?)").run(version, Deno.pid);
       } });
