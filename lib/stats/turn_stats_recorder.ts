@@ -190,6 +190,13 @@ export class TurnStatsRecorder implements TurnStatsReader {
   }
 
   #ensure(recovered: StoredTurnStatsRow[] = []): TurnStatsStore {
+    const store = this.#open();
+    // Retried on every use until it commits: a lock at start must not lose the markers.
+    if (!this.#recovered) this.#recover(store, recovered);
+    return store;
+  }
+
+  #open(): TurnStatsStore {
     if (this.#store !== null) {
       const change = changeOnDisk(this.#path, this.#file);
       if (change === null) return this.#store;
@@ -216,7 +223,6 @@ export class TurnStatsRecorder implements TurnStatsReader {
     this.#db = db;
     this.#suspect = false;
     this.#file = fileIdentity(this.#path);
-    if (!this.#recovered) this.#recover(this.#store, recovered);
     return this.#store;
   }
 
@@ -233,7 +239,7 @@ export class TurnStatsRecorder implements TurnStatsReader {
       for (const row of rows) this.#notify(row);
       recovered.push(...rows);
     } catch (error) {
-      // Left for the next open: the markers stay until a recovery commits.
+      // The markers stay until a recovery commits.
       this.#health.failed(TURN_STATS_STORE, "recover interrupted turns", error);
     }
   }

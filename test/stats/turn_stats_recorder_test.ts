@@ -12,7 +12,12 @@ import {
   TurnStatsRecorder,
   type TurnStatsRecorderOptions,
 } from "../../lib/stats/turn_stats_recorder.ts";
-import { RESTART_NOTE } from "../../lib/turn_stats_store.ts";
+import {
+  RESTART_NOTE,
+  TURN_STATS_MIGRATIONS,
+  TurnStatsStore,
+} from "../../lib/turn_stats_store.ts";
+import { openDatabase } from "../../lib/sqlite.ts";
 
 function sampleRow(n: number): TurnStatsRow {
   return {
@@ -312,6 +317,31 @@ Deno.test(
     assert.deepEqual(again.start(), []);
     assert.equal(again.list().length, 1);
     again.close();
+  }),
+);
+
+Deno.test(
+  "TurnStatsRecorder retries recovery that a lock held off at start",
+  withRecorder(({ path, recorder, health, landed }) => {
+    const dead = openDatabase(path, TURN_STATS_MIGRATIONS);
+    new TurnStatsStore(dead, { owner: "dead" }).beginTurn({
+      agent: "alice",
+      role: "agent",
+      model: "haiku",
+      "wake_from": "bob",
+      "started_at": 1_700_000_000,
+    });
+    dead.exec("BEGIN IMMEDIATE");
+    assert.deepEqual(recorder.start(), []);
+    assert.match(
+      health.report()[TURN_STATS_STORE]?.error ?? "",
+      /recover interrupted turns: database is locked/,
+    );
+    dead.exec("ROLLBACK");
+    dead.close();
+    assert.ok(recorder.record(sampleRow(1)));
+    assert.deepEqual(landed.map((row) => row.note), [RESTART_NOTE, null]);
+    assert.equal(recorder.list().length, 2);
   }),
 );
 
