@@ -185,7 +185,8 @@ Deno.test("cancel stops a slow turn: failed, 'cancelled by operator', no tool pr
     script: [
       toolCalls([{
         name: "Bash",
-        input: { command: marker, description: "wait" },
+        // Claude Code refuses a bare `sleep N` ("Blocked: standalone sleep").
+        input: { command: `echo start; ${marker}`, description: "wait" },
       }]),
       text("late"),
     ],
@@ -216,7 +217,7 @@ Deno.test("cancel stops a slow turn: failed, 'cancelled by operator', no tool pr
 });
 
 async function waitForProcess(marker: string, present: boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const { stdout } = await new Deno.Command("pgrep", {
       args: ["-f", marker],
