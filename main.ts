@@ -7,6 +7,8 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import denoConfig from "./deno.json" with { type: "json" };
 import {
+  HIVE_USAGE,
+  MCP_USAGE,
   parseRunArgs,
   parseSendArgs,
   parseWakeArgs,
@@ -28,6 +30,16 @@ import { startHarness } from "./lib/harness.ts";
 import { isLoopbackHost } from "./lib/http/listen.ts";
 import type { SelfCommand } from "./lib/runtime_files.ts";
 import { openEmbeddedBroker } from "./lib/broker/embedded_broker.ts";
+import { SocketBroker } from "./lib/broker/socket_client.ts";
+import { parseHiveArgs, runHive } from "./lib/broker/hive.ts";
+import { parseMcpArgs, runMcp } from "./lib/mcp_server.ts";
+import { parseStatsArgs, runStats, STATS_USAGE } from "./lib/stats_command.ts";
+import {
+  parseVacuumArgs,
+  runVacuum,
+  VACUUM_USAGE,
+} from "./lib/vacuum_command.ts";
+import type { Broker } from "./lib/broker/broker.ts";
 
 const VERSION = denoConfig.version;
 
@@ -87,7 +99,12 @@ async function run(args: string[]): Promise<number> {
     version: VERSION,
     self: selfCommand(),
     uiToken,
-  }, { log, environment, baseEnv: claudeBaseEnv() });
+  }, {
+    log,
+    environment,
+    baseEnv: claudeBaseEnv(),
+    connectHive: (socket) => new SocketBroker(socket, { role: options.role }),
+  });
   const shutdown = new AbortController();
   const server = Deno.serve({
     hostname: options.host,
@@ -112,27 +129,36 @@ async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-async function wake(args: string[]): Promise<number> {
-  const options = parseWakeArgs(args);
+/** The broker a one-shot command talks to: the hive socket, or the state dir's embedded file. */
+async function openCommandBroker(
+  options: {
+    name: string | undefined;
+    stateDir: string | undefined;
+    hiveSocket: string | undefined;
+  },
+): Promise<{ agent: string; broker: Broker }> {
   const environment = realEnvironment();
   const agent = resolveAgentName(options.name, environment);
-  const body = options.body === "-"
-    ? await new Response(Deno.stdin.readable).text()
-    : options.body;
-  if (body.trim() === "") throw new UsageError("--body is empty", "--body");
   if (options.hiveSocket !== undefined) {
-    throw new UsageError(
-      "wake over --hive-socket is not supported yet",
-      "--hive-socket",
-    );
+    return { agent, broker: new SocketBroker(options.hiveSocket) };
   }
   const paths = statePaths(
     resolveStateDir(options.stateDir, environment),
     environment,
   );
   const broker = openEmbeddedBroker(paths.brokerDb, { schedule: false });
+  await broker.addAgent(agent);
+  return { agent, broker };
+}
+
+async function wake(args: string[]): Promise<number> {
+  const options = parseWakeArgs(args);
+  const body = options.body === "-"
+    ? await new Response(Deno.stdin.readable).text()
+    : options.body;
+  if (body.trim() === "") throw new UsageError("--body is empty", "--body");
+  const { agent, broker } = await openCommandBroker(options);
   try {
-    await broker.addAgent(agent);
     const { id } = await broker.send(options.from, agent, body);
     console.log(`queued message ${id} for ${agent} from ${options.from}`);
   } finally {
@@ -141,27 +167,68 @@ async function wake(args: string[]): Promise<number> {
   return 0;
 }
 
+async function send(args: string[]): Promise<number> {
+  const options = parseSendArgs(args);
+  const { agent, broker } = await openCommandBroker(options);
+  try {
+    const { id } = await broker.send(agent, options.to, options.body);
+    console.log(`sent message ${id} from ${agent} to ${options.to}`);
+  } finally {
+    await broker.close();
+  }
+  return 0;
+}
+
+const write = (text: string) =>
+  void Deno.stdout.writeSync(new TextEncoder().encode(text));
+const writeError = (text: string) =>
+  void Deno.stderr.writeSync(new TextEncoder().encode(text));
+const defaultStateDir = () => resolveStateDir(undefined, realEnvironment());
+
+const USAGES: Record<string, string> = {
+  run: RUN_USAGE,
+  wake: WAKE_USAGE,
+  send: SEND_USAGE,
+  hive: HIVE_USAGE,
+  mcp: MCP_USAGE,
+  stats: STATS_USAGE,
+  vacuum: VACUUM_USAGE,
+};
+
 async function main(argv: string[]): Promise<number> {
   const { command, rest } = splitSubcommand(argv);
-  const usage: Partial<Record<string, string>> = {
-    run: RUN_USAGE,
-    wake: WAKE_USAGE,
-    send: SEND_USAGE,
-  };
-  if (wantsHelp(rest) && usage[command]) {
-    console.log(usage[command]);
+  if (wantsHelp(rest)) {
+    console.log(USAGES[command]);
     return 0;
   }
+  const log = createLogger({ base: { command } });
   switch (command) {
     case "run":
       return await run(rest);
     case "wake":
       return await wake(rest);
     case "send":
-      parseSendArgs(rest);
-      throw new UsageError("send is not wired yet");
-    default:
-      throw new UsageError(`${command} is not wired yet`);
+      return await send(rest);
+    case "hive":
+      return await runHive(parseHiveArgs(rest), { log });
+    case "mcp":
+      return await runMcp(parseMcpArgs(rest), { log });
+    case "stats":
+      return await runStats(parseStatsArgs(rest), {
+        write,
+        writeError,
+        defaultStateDir,
+      });
+    case "vacuum":
+      return await runVacuum(parseVacuumArgs(rest), {
+        write,
+        writeError,
+        defaultStateDir,
+      });
+    default: {
+      const never: never = command;
+      throw new UsageError(`Unknown subcommand ${never}`);
+    }
   }
 }
 

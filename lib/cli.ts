@@ -289,3 +289,20 @@ export const SEND_USAGE =
 
 Sends TEXT from this agent to agent NAME through the broker.
 `;
+
+/** The usage text of `hive-harness hive --help`. */
+export const HIVE_USAGE =
+  `Usage: hive-harness hive --socket-dir DIR [--agents a,b,c] [--manager NAME] [--db PATH]
+
+Serves one broker for a host: a socket per agent at DIR/<name>/mcp.sock (the socket is the
+agent's identity) plus the manager's. The store is DIR/hyperhive-broker.sqlite unless --db.
+`;
+
+/** The usage text of `hive-harness mcp --help`. */
+export const MCP_USAGE =
+  `Usage: hive-harness mcp --agent NAME [--role agent|manager] (--hive-socket PATH | --broker-db PATH) [--state-dir DIR]
+
+The stdio MCP server claude starts from the harness's MCP config (server name hyperhive):
+send, recv, ask_operator, remind, get_loose_ends, cancel_loose_end, set_status; the manager's
+act on any agent and add list_agents.
+`;
