@@ -3,6 +3,7 @@
  * envelope `{seq, kind, ...fields}` that goes over SSE and into the events table. One place, so a
  * new kind cannot be added without its serializer, its guard and its round-trip test noticing.
  */
+import { redactSecrets } from "./log.ts";
 
 /** Token counters of one inference or one turn. */
 export interface TokenUsage {
@@ -74,7 +75,8 @@ export function streamEvent(object: StreamObject): LiveEvent {
 
 /** A `note` event, its text cut at {@linkcode NOTE_LIMIT_BYTES}. */
 export function noteEvent(text: string): LiveEvent {
-  return { kind: "note", text: cutText(text, NOTE_LIMIT_BYTES) };
+  // Notes quote claude's stderr and stray output: a key printed there must not reach the page.
+  return { kind: "note", text: cutText(redactSecrets(text), NOTE_LIMIT_BYTES) };
 }
 
 /** Cut `text` to at most `limitBytes` of UTF-8, marking the cut. */
