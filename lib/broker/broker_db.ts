@@ -40,13 +40,13 @@ export class BrokerDb {
 
   /** Run `fn` in one `BEGIN IMMEDIATE` transaction. */
   transaction<T>(fn: () => T): T {
-    this.#db.exec("BEGIN IMMEDIATE");
+    this.#prepared("BEGIN IMMEDIATE").run();
     try {
       const result = fn();
-      this.#db.exec("COMMIT");
+      this.#prepared("COMMIT").run();
       return result;
     } catch (error) {
-      this.#db.exec("ROLLBACK");
+      this.#prepared("ROLLBACK").run();
       throw error;
     }
   }

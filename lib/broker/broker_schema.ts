@@ -1,8 +1,9 @@
 /**
  * @module The schema of `hyperhive-broker.sqlite` (SPEC §3, §8) as forward-only migrations.
  * Times are unix seconds. A message is claimed (`claimed_at`) when a turn takes it and delivered
- * (`delivered_at`) when that turn ends, so a crash between the two re-offers it. The partial
- * indexes cover only what is still pending, so they stay small however long the history grows.
+ * (`delivered_at`) when that turn ends, so a crash between the two re-offers it. Few indexes,
+ * since each one is written on every message: `messages_inbox` serves both an agent's pending
+ * messages (`delivered_at IS NULL`) and its history; the partial ones hold only what is pending.
  */
 import { hasColumn, type Migration } from "../migrate.ts";
 
@@ -31,9 +32,8 @@ const V1_SQL = `
         claimed_at INTEGER,
         delivered_at INTEGER
       );
-      CREATE INDEX IF NOT EXISTS messages_undelivered ON messages ("to", id) WHERE delivered_at IS NULL;
+      CREATE INDEX IF NOT EXISTS messages_inbox ON messages ("to", delivered_at, id);
       CREATE INDEX IF NOT EXISTS messages_from ON messages ("from", id);
-      CREATE INDEX IF NOT EXISTS messages_to ON messages ("to", id);
 
       CREATE TABLE IF NOT EXISTS questions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -7,6 +7,9 @@
 import type { AgentSummary, BrokerMessage, Wakeup } from "./broker.ts";
 import type { BrokerDb } from "./broker_db.ts";
 
+// Named, not left to a planner without statistics: ("to", delivered_at, id) finds an inbox's
+// pending messages without walking the agent's delivered history.
+const INBOX = "messages INDEXED BY messages_inbox";
 const COLUMNS = `id, "from", "to", body, sent_at, delivered_at`;
 
 /** Reads and writes messages, statuses and the agent registry. */
@@ -26,15 +29,20 @@ export class InboxStore {
 
   /** Claim the oldest undelivered message (claimed before or not) and count the others. */
   claimOldest(agent: string, now: number): Wakeup | null {
-    return this.#db.transaction(() => {
-      const row = this.#db.get<Omit<Wakeup, "unread">>(
-        `UPDATE messages SET claimed_at = ? WHERE id = (SELECT id FROM messages WHERE "to" = ?
-           AND delivered_at IS NULL ORDER BY id LIMIT 1) RETURNING id, "from", body, sent_at`,
-        now,
-        agent,
-      );
-      return row ? { ...row, unread: this.depth(agent) - 1 } : null;
-    });
+    // Read first: most looks at an inbox find it empty, and a read takes no write lock.
+    const row = this.#db.get<Omit<Wakeup, "unread">>(
+      `SELECT id, "from", body, sent_at FROM ${INBOX} WHERE "to" = ? AND delivered_at IS NULL
+       ORDER BY id LIMIT 1`,
+      agent,
+    );
+    if (!row) return null;
+    // Only the agent's own turn loop claims, so nobody can take the row in between.
+    this.#db.run(
+      `UPDATE messages SET claimed_at = ? WHERE id = ?`,
+      now,
+      row.id,
+    );
+    return { ...row, unread: this.depth(agent) - 1 };
   }
 
   /** Mark delivered; `missing` when `id` is not a message to `agent`. */
@@ -56,8 +64,11 @@ export class InboxStore {
 
   /** Mark delivered and return the oldest messages no turn has claimed. */
   takeUnclaimed(agent: string, limit: number, now: number): BrokerMessage[] {
+    const waiting =
+      `SELECT 1 FROM ${INBOX} WHERE "to" = ? AND delivered_at IS NULL AND claimed_at IS NULL`;
+    if (!this.#db.get(waiting, agent)) return [];
     const rows = this.#db.all<BrokerMessage>(
-      `UPDATE messages SET delivered_at = ? WHERE id IN (SELECT id FROM messages WHERE "to" = ?
+      `UPDATE messages SET delivered_at = ? WHERE id IN (SELECT id FROM ${INBOX} WHERE "to" = ?
          AND delivered_at IS NULL AND claimed_at IS NULL ORDER BY id LIMIT ?) RETURNING ${COLUMNS}`,
       now,
       agent,
@@ -70,7 +81,7 @@ export class InboxStore {
   /** Undelivered messages to `agent`, claimed or not. */
   depth(agent: string): number {
     const sql =
-      `SELECT count(*) AS n FROM messages WHERE "to" = ? AND delivered_at IS NULL`;
+      `SELECT count(*) AS n FROM ${INBOX} WHERE "to" = ? AND delivered_at IS NULL`;
     return this.#db.get<{ n: number }>(sql, agent)!.n;
   }
 
@@ -116,7 +127,7 @@ export class InboxStore {
   agents(): AgentSummary[] {
     return this.#db.all<AgentSummary>(`SELECT name,
         (SELECT text FROM statuses WHERE agent = name) AS status,
-        (SELECT count(*) FROM messages WHERE "to" = name AND delivered_at IS NULL) AS unread,
+        (SELECT count(*) FROM ${INBOX} WHERE "to" = name AND delivered_at IS NULL) AS unread,
         (SELECT count(*) FROM reminders WHERE agent = name AND fired_at IS NULL
           AND cancelled_at IS NULL) AS pending_reminders
       FROM agents ORDER BY name`);

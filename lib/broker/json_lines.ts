@@ -15,9 +15,27 @@ export type LineItem = { kind: "line"; text: string } | {
 
 const NEWLINE = 10;
 
-/** Yield the lines of `readable` (without their newline); a last unterminated line counts. */
+/** Something bytes are read from, as `Deno.Conn` is. */
+export interface ByteSource {
+  read(buffer: Uint8Array): Promise<number | null>;
+}
+
+const READ_SIZE = 64 * 1024;
+
+async function* chunks(source: ByteSource): AsyncGenerator<Uint8Array> {
+  // Plain reads, not the conn's ReadableStream: a request is one small read, and the stream's
+  // machinery would cost more than the broker's work on it.
+  const buffer = new Uint8Array(READ_SIZE);
+  while (true) {
+    const n = await source.read(buffer);
+    if (n === null) return;
+    yield buffer.subarray(0, n);
+  }
+}
+
+/** Yield the lines of `source` (without their newline); a last unterminated line counts. */
 export async function* readLines(
-  readable: ReadableStream<Uint8Array>,
+  source: ByteSource,
   maxBytes: number = MAX_LINE_BYTES,
 ): AsyncGenerator<LineItem> {
   const decoder = new TextDecoder();
@@ -33,7 +51,7 @@ export async function* readLines(
     skipping = false;
     return item;
   };
-  for await (const chunk of readable) {
+  for await (const chunk of chunks(source)) {
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, start);
@@ -42,7 +60,7 @@ export async function* readLines(
         skipping = true;
         parts = [];
       }
-      // Copied: the stream may reuse its chunk buffers.
+      // Copied: the read buffer is reused.
       if (!skipping) parts.push(chunk.slice(start, end));
       size += end - start;
       if (newline === -1) break;
@@ -64,7 +82,9 @@ function concat(parts: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
+const encoder = new TextEncoder();
+
 /** Encode one JSON value as a line. */
 export function encodeLine(value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value) + "\n");
+  return encoder.encode(JSON.stringify(value) + "\n");
 }

@@ -116,7 +116,7 @@ export class SocketConnection {
   async #read(): Promise<void> {
     try {
       for await (
-        const item of readLines(this.#conn.readable, MAX_RESPONSE_BYTES)
+        const item of readLines(this.#conn, MAX_RESPONSE_BYTES)
       ) {
         const waiting = this.#waiting;
         this.#waiting = undefined;

@@ -108,7 +108,7 @@ async function serveConnection(
   // Reading runs ahead of handling so that the client hanging up is seen mid long-poll.
   const reading = (async () => {
     try {
-      for await (const item of readLines(conn.readable, MAX_LINE_BYTES)) {
+      for await (const item of readLines(conn, MAX_LINE_BYTES)) {
         queue.push(item);
         wake?.();
         // Bounded: a client pipelining without reading answers waits for us.

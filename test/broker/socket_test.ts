@@ -1,0 +1,217 @@
+import assert from "node:assert/strict";
+import { BrokerError } from "../../lib/broker/broker_api.ts";
+import { startHive } from "../../lib/broker/hive.ts";
+import { MAX_LINE_BYTES } from "../../lib/broker/json_lines.ts";
+import { SocketBroker } from "../../lib/broker/socket_client.ts";
+import { createMemoryLogger } from "../../lib/log.ts";
+import { delay } from "./broker_fixture.ts";
+
+async function withHive(
+  fn: (sockets: Map<string, string>, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "socket-test-" });
+  const hive = await startHive({
+    socketDir: dir,
+    agents: ["a", "b"],
+    manager: "boss",
+    db: `${dir}/b.sqlite`,
+  }, {
+    log: createMemoryLogger(),
+  });
+  try {
+    await fn(hive.sockets, dir);
+  } finally {
+    await hive.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A raw connection: write bytes, read response lines. */
+async function rawConnection(path: string) {
+  const conn = await Deno.connect({ transport: "unix", path });
+  const lines = conn.readable.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  return {
+    async write(text: string | Uint8Array): Promise<void> {
+      const bytes = typeof text === "string"
+        ? new TextEncoder().encode(text)
+        : text;
+      for (let offset = 0; offset < bytes.length;) {
+        offset += await conn.write(bytes.subarray(offset));
+      }
+    },
+    async readLine(): Promise<Record<string, unknown>> {
+      while (!buffer.includes("\n")) {
+        const { value, done } = await lines.read();
+        if (done) throw new Error("connection closed");
+        buffer += value;
+      }
+      const at = buffer.indexOf("\n");
+      const line = buffer.slice(0, at);
+      buffer = buffer.slice(at + 1);
+      return JSON.parse(line);
+    },
+    async close() {
+      conn.close();
+      await lines.cancel().catch(() => {});
+    },
+  };
+}
+
+Deno.test("socket: bad lines get a clear error and the connection stays usable", async () => {
+  await withHive(async (sockets) => {
+    const path = sockets.get("a")!;
+    assert.equal(Deno.statSync(path).mode! & 0o777, 0o660);
+    const conn = await rawConnection(path);
+    try {
+      await conn.write('{"cmd":"whoami"}\n{"cmd":"status"}\n\n');
+      assert.deepEqual(await conn.readLine(), {
+        ok: true,
+        agent: "a",
+        role: "agent",
+      });
+      assert.deepEqual(await conn.readLine(), {
+        ok: true,
+        agent: "a",
+        unread: 0,
+      });
+      await conn.write("not json\n");
+      const bad = await conn.readLine();
+      assert.equal(bad.ok, false);
+      assert.match(String(bad.error), /not JSON/);
+      await conn.write("[1,2]\n");
+      assert.match(String((await conn.readLine()).error), /JSON object/);
+      // Over the cap, in pieces: refused as a whole, never buffered.
+      const big = new Uint8Array(MAX_LINE_BYTES + 100).fill(0x61);
+      await conn.write(big.subarray(0, 700_000));
+      await conn.write(big.subarray(700_000));
+      await conn.write("\n");
+      const tooLong = await conn.readLine();
+      assert.equal(tooLong.ok, false);
+      assert.match(String(tooLong.error), /over the 1048576-byte limit/);
+      await conn.write('{"cmd":"send","to":"b","body":"still here"}\n');
+      assert.equal((await conn.readLine()).ok, true);
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
+Deno.test("socket: a live socket is not stolen; a stale one is replaced", async () => {
+  await withHive(async (sockets, dir) => {
+    await assert.rejects(
+      startHive({
+        socketDir: dir,
+        agents: ["a"],
+        manager: "boss",
+        db: `${dir}/other.sqlite`,
+      }, { log: createMemoryLogger() }),
+      /another broker is listening/,
+    );
+    assert.ok(sockets.has("a"));
+  });
+  const dir = await Deno.makeTempDir({ prefix: "socket-stale-" });
+  const path = `${dir}/a/mcp.sock`;
+  await Deno.mkdir(`${dir}/a`);
+  Deno.listen({ transport: "unix", path }).close();
+  const hive = await startHive({
+    socketDir: dir,
+    agents: ["a"],
+    manager: "boss",
+    db: `${dir}/b.sqlite`,
+  }, {
+    log: createMemoryLogger(),
+  });
+  const client = new SocketBroker(path);
+  try {
+    assert.equal(await client.inboxDepth("a"), 0);
+  } finally {
+    await client.close();
+    await hive.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("socket client: a dead broker fails fast with a clear error, never hangs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "socket-dead-" });
+  const client = new SocketBroker(`${dir}/nobody.sock`, {
+    connectTimeoutMs: 200,
+  });
+  const mute = Deno.listen({ transport: "unix", path: `${dir}/mute.sock` });
+  const accepted: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of mute) accepted.push(conn);
+  })();
+  const stuck = new SocketBroker(`${dir}/mute.sock`, { timeoutMs: 200 });
+  try {
+    const started = performance.now();
+    const error = await client.inboxDepth("a").catch((error) => error);
+    assert.ok(
+      error instanceof BrokerError && error.code === "unavailable",
+      String(error),
+    );
+    assert.match(error.message, /nobody\.sock" is not reachable/);
+    // A broker that accepts but never answers: the call times out.
+    const silent = await stuck.request({ cmd: "status" });
+    assert.deepEqual([silent.ok, !silent.ok && silent.code], [
+      false,
+      "unavailable",
+    ]);
+    assert.match(String(!silent.ok && silent.error), /no answer within 200 ms/);
+    assert.ok(performance.now() - started < 3000);
+  } finally {
+    await client.close();
+    await stuck.close();
+    mute.close();
+    await accepting;
+    for (const conn of accepted) conn.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("socket client: reconnects when the broker blinks; an abandoned long-poll takes nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "socket-blink-" });
+  const options = {
+    socketDir: dir,
+    agents: ["a", "b"],
+    manager: "boss",
+    db: `${dir}/b.sqlite`,
+  };
+  let hive = await startHive(options, { log: createMemoryLogger() });
+  const a = new SocketBroker(hive.sockets.get("a")!, {
+    connectTimeoutMs: 3000,
+  });
+  const b = new SocketBroker(hive.sockets.get("b")!);
+  try {
+    await a.send("a", "b", "before");
+    await hive.close();
+    const restarted = delay(300).then(async () =>
+      hive = await startHive(options, { log: createMemoryLogger() })
+    );
+    // Sent while the broker is down: the client keeps connecting until it is back.
+    await a.send("a", "b", "during");
+    await restarted;
+    assert.deepEqual((await b.recv("b", { waitMs: 0 })).map((m) => m.body), [
+      "before",
+      "during",
+    ]);
+
+    const abort = new AbortController();
+    const polling = b.recv("b", { waitMs: 10_000, signal: abort.signal });
+    await delay(50);
+    abort.abort();
+    assert.deepEqual(await polling, []);
+    await a.send("a", "b", "after abort");
+    await delay(50);
+    assert.equal(
+      await b.inboxDepth("b"),
+      1,
+      "the abandoned recv did not take it",
+    );
+  } finally {
+    await a.close();
+    await b.close();
+    await hive.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
