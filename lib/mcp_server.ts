@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Logger } from "./log.ts";
 import { asUsageError, UsageError } from "./usage_error.ts";
+import { AGENT_NAME_PATTERN } from "./broker/broker_api.ts";
 import { openEmbeddedBroker } from "./broker/embedded_broker.ts";
 import {
   type BrokerRequester,
@@ -70,6 +71,9 @@ export function parseMcpArgs(args: readonly string[]): McpOptions {
       "--agent is required: the agent this server acts as",
       "--agent",
     );
+  }
+  if (!AGENT_NAME_PATTERN.test(agent)) {
+    throw new UsageError(`--agent: invalid agent name "${agent}"`, "--agent");
   }
   const role = values.role;
   if (role !== "agent" && role !== "manager") {

@@ -28,6 +28,7 @@ Deno.test("parseMcpArgs reads the flags and names the bad one", () => {
   );
   const cases: [string[], string][] = [
     [["--hive-socket", "/x"], "--agent"],
+    [["--agent", "../a", "--hive-socket", "/x"], "--agent"],
     [["--agent", "a", "--role", "boss", "--broker-db", "/x"], "--role"],
     [["--agent", "a"], "--hive-socket"],
     [

@@ -28,14 +28,7 @@ import { DueScheduler } from "./due_scheduler.ts";
 import { InboxSignal } from "./inbox_signal.ts";
 import { InboxStore } from "./inbox_store.ts";
 import { LooseEndStore } from "./loose_end_store.ts";
-import {
-  addReminder,
-  answerQuestion,
-  askQuestion,
-  cancelLooseEnd,
-  type LooseEndDeps,
-  looseEndsOf,
-} from "./loose_ends.ts";
+import * as rules from "./loose_ends.ts";
 import { questionExpired } from "./notices.ts";
 import { writeStatusFile } from "./status_file.ts";
 
@@ -183,14 +176,11 @@ export class EmbeddedBroker implements BrokerApi {
   }
 
   looseEnds(agent: string): Promise<LooseEnds> {
-    return this.#act(() => looseEndsOf(this.#looseEnds, agent));
+    return this.#act(() => rules.looseEndsOf(this.#looseEnds, agent));
   }
 
   countLooseEnds(agent: string): Promise<number> {
-    return this.#act(() =>
-      this.#looseEnds.countOpenQuestions(agent) +
-      this.#looseEnds.countPendingReminders(agent)
-    );
+    return this.#act(() => this.#looseEnds.countLooseEnds(agent));
   }
 
   countPendingReminders(agent: string): Promise<number> {
@@ -200,7 +190,7 @@ export class EmbeddedBroker implements BrokerApi {
   ask(agent: string, question: NewQuestion): Promise<{ id: number }> {
     return this.#act((deps) => {
       this.#inbox.register(agent, this.#sec());
-      const { id, woken } = askQuestion(deps, agent, question);
+      const { id, woken } = rules.askQuestion(deps, agent, question);
       this.#wake(woken);
       this.#scheduler?.rearm();
       return { id };
@@ -218,7 +208,7 @@ export class EmbeddedBroker implements BrokerApi {
     asOperator: boolean,
   ): Promise<void> {
     return this.#act((deps) =>
-      this.#wake(answerQuestion(deps, { agent, id, text, asOperator }))
+      this.#wake(rules.answerQuestion(deps, { agent, id, text, asOperator }))
     );
   }
 
@@ -228,7 +218,7 @@ export class EmbeddedBroker implements BrokerApi {
     id: number,
   ): Promise<void> {
     return this.#act((deps) =>
-      this.#wake(cancelLooseEnd(deps, agent, kind, id))
+      this.#wake(rules.cancelLooseEnd(deps, agent, kind, id))
     );
   }
 
@@ -239,7 +229,7 @@ export class EmbeddedBroker implements BrokerApi {
   ): Promise<{ id: number; due_at: number }> {
     return this.#act((deps) => {
       this.#inbox.register(agent, this.#sec());
-      const reminder = addReminder(deps, agent, { message, due });
+      const reminder = rules.addReminder(deps, agent, { message, due });
       this.#scheduler?.rearm();
       return reminder;
     });
@@ -297,23 +287,18 @@ export class EmbeddedBroker implements BrokerApi {
   }
 
   // Every call goes through here: a closed broker refuses clearly instead of touching a closed db.
-  #act<T>(fn: (deps: LooseEndDeps) => T): Promise<T> {
+  #act<T>(fn: (deps: rules.LooseEndDeps) => T): Promise<T> {
     if (this.#closed) {
       return Promise.reject(
         new BrokerError("Cannot use the broker: it is closed", "unavailable"),
       );
     }
     try {
-      const inbox = this.#inbox;
+      const { inbox, store } = { inbox: this.#inbox, store: this.#looseEnds };
       const isKnown = (name: string) => inbox.isKnown(name);
-      const deps = {
-        db: this.#db,
-        inbox,
-        store: this.#looseEnds,
-        nowMs: this.#now(),
-        isKnown,
-      };
-      return Promise.resolve(fn(deps));
+      return Promise.resolve(
+        fn({ db: this.#db, inbox, store, nowMs: this.#now(), isKnown }),
+      );
     } catch (error) {
       return Promise.reject(error);
     }

@@ -95,6 +95,11 @@ export class LooseEndStore {
     return this.#db.get<{ n: number }>(sql, agent)!.n;
   }
 
+  /** Open questions plus pending reminders: the turn-stats `open_threads_count`. */
+  countLooseEnds(agent: string): number {
+    return this.countOpenQuestions(agent) + this.countPendingReminders(agent);
+  }
+
   insertReminder(
     agent: string,
     message: string,
