@@ -55,8 +55,13 @@ function selfCommand(): SelfCommand {
   } catch {
     hasConfig = false;
   }
+  // claude may run with another HOME: point deno at the cache the packages are already in.
+  const home = Deno.env.get("HOME") ?? "/root";
+  const denoDir = Deno.env.get("DENO_DIR") ??
+    join(Deno.env.get("XDG_CACHE_HOME") ?? join(home, ".cache"), "deno");
   return {
     command: exec,
+    env: { DENO_DIR: denoDir },
     args: [
       "run",
       "--allow-all",

@@ -11,6 +11,8 @@ import type { Role } from "./config.ts";
 export interface SelfCommand {
   command: string;
   args: string[];
+  /** Environment the MCP server needs beyond claude's (deno's cache, when run from source). */
+  env?: Record<string, string>;
 }
 
 /** Paths of the written files. */
@@ -81,6 +83,7 @@ export function mcpConfigFor(
           options.stateDir,
           ...brokerArgs,
         ],
+        ...(options.self.env ? { env: options.self.env } : {}),
         alwaysLoad: true,
       },
     },

@@ -9,6 +9,7 @@ import type { Logger } from "../log.ts";
 import { LoginNotRunningError } from "../login_flow.ts";
 import { limitBody, refuseCrossOrigin, requireToken } from "./guard.ts";
 import { BrokerTimeoutError } from "./api_routes.ts";
+import { BrokerError, type BrokerErrorCode } from "../broker/broker_api.ts";
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -20,6 +21,15 @@ export interface AppDeps {
   alive: () => boolean;
 }
 
+const BROKER_ERROR_STATUS: Record<BrokerErrorCode, ContentfulStatusCode> = {
+  invalid: 400,
+  "not_found": 404,
+  forbidden: 403,
+  conflict: 409,
+  unavailable: 503,
+  internal: 500,
+};
+
 /** The status a domain error maps to; 500 for anything unexpected. */
 export function toErrorStatus(error: unknown): ContentfulStatusCode {
   if (error instanceof HTTPException) {
@@ -27,12 +37,7 @@ export function toErrorStatus(error: unknown): ContentfulStatusCode {
   }
   if (error instanceof LoginNotRunningError) return 409;
   if (error instanceof BrokerTimeoutError) return 503;
-  if (
-    error instanceof Error &&
-    /not found|unknown (question|reminder)|no such/i.test(error.message) &&
-    error.name === "BrokerError"
-  ) return 404;
-  if (error instanceof Error && error.name === "BrokerError") return 400;
+  if (error instanceof BrokerError) return BROKER_ERROR_STATUS[error.code];
   return 500;
 }
 
