@@ -3,8 +3,6 @@
  * @module hive-harness entry point: parse the command line, build the parts, serve, wait.
  * Wiring only; every behaviour lives in `lib/`.
  */
-import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import denoConfig from "./deno.json" with { type: "json" };
 import {
   HIVE_USAGE,
@@ -28,7 +26,7 @@ import { createLogger } from "./lib/log.ts";
 import { UsageError } from "./lib/usage_error.ts";
 import { startHarness } from "./lib/harness.ts";
 import { isLoopbackHost } from "./lib/http/listen.ts";
-import type { SelfCommand } from "./lib/runtime_files.ts";
+import { claudeBaseEnv, currentSelfCommand } from "./lib/self_command.ts";
 import { openEmbeddedBroker } from "./lib/broker/embedded_broker.ts";
 import { SocketBroker } from "./lib/broker/socket_client.ts";
 import { parseHiveArgs, runHive } from "./lib/broker/hive.ts";
@@ -42,42 +40,6 @@ import {
 import type { Broker } from "./lib/broker/broker.ts";
 
 const VERSION = denoConfig.version;
-
-/** How claude's MCP config starts this same program: the binary itself, or deno on this module. */
-function selfCommand(): SelfCommand {
-  const exec = Deno.execPath();
-  if (basename(exec) !== "deno") return { command: exec, args: [] };
-  const entry = fileURLToPath(Deno.mainModule);
-  const config = join(dirname(entry), "deno.json");
-  let hasConfig = false;
-  try {
-    hasConfig = Deno.statSync(config).isFile;
-  } catch {
-    hasConfig = false;
-  }
-  // claude may run with another HOME: point deno at the cache the packages are already in.
-  const home = Deno.env.get("HOME") ?? "/root";
-  const denoDir = Deno.env.get("DENO_DIR") ??
-    join(Deno.env.get("XDG_CACHE_HOME") ?? join(home, ".cache"), "deno");
-  return {
-    command: exec,
-    env: { DENO_DIR: denoDir },
-    args: [
-      "run",
-      "--allow-all",
-      ...(hasConfig ? ["--config", config, "--frozen"] : []),
-      entry,
-    ],
-  };
-}
-
-/** The environment claude inherits: ours, less the harness's own secret and nesting markers. */
-function claudeBaseEnv(): Record<string, string> {
-  const env = Deno.env.toObject();
-  delete env.HYPERHIVE_UI_TOKEN;
-  delete env.CLAUDECODE;
-  return env;
-}
 
 async function run(args: string[]): Promise<number> {
   const options = parseRunArgs(args);
@@ -102,12 +64,12 @@ async function run(args: string[]): Promise<number> {
     model: options.model,
     allowedTools: options.allowedTools,
     version: VERSION,
-    self: selfCommand(),
+    self: currentSelfCommand(),
     uiToken,
   }, {
     log,
     environment,
-    baseEnv: claudeBaseEnv(),
+    baseEnv: claudeBaseEnv(Deno.env.toObject()),
     connectHive: (socket) => new SocketBroker(socket, { role: options.role }),
   });
   const shutdown = new AbortController();
