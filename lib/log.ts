@@ -38,7 +38,9 @@ const LEVEL_ORDER: Record<LogLevel, number> = {
 
 const SECRET_PATTERNS: RegExp[] = [
   /sk-ant-[A-Za-z0-9_-]+/g,
-  /sk-[A-Za-z0-9_-]{8,}/g,
+  // Other `sk-` keys only at a word start ("task-scheduler" is no key); `\n` before one, as in
+  // escaped JSON, still counts as a start.
+  /(?:(?<![A-Za-z0-9])|(?<=\\[nrt]))sk-[A-Za-z0-9_-]{8,}/g,
   /(bearer\s+)[A-Za-z0-9._~+/-]+=*/gi,
 ];
 

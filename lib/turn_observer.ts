@@ -121,7 +121,9 @@ export class TurnObserver {
     }
     // The CLI prints one line per content block, each repeating the message's usage: read it,
     // never sum it.
-    if (isRecord(message.usage)) {
+    // A sub-agent's inference (parent_tool_use_id set) has its own context, not the agent's.
+    const subAgent = typeof line.parent_tool_use_id === "string";
+    if (isRecord(message.usage) && !subAgent) {
       const usage = readTokenUsage(message.usage);
       const id = stringOf(message.id);
       this.lastUsage = usage;

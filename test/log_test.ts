@@ -166,3 +166,14 @@ Deno.test("createMemoryLogger() keeps every level as parsed, redacted records", 
   ], ["error", "two"]]);
   assert.equal(log.records[0]!.token, "[redacted]");
 });
+
+Deno.test("redactSecrets() leaves words that merely contain sk- alone", () => {
+  assert.equal(
+    redactSecrets("task-scheduler-and-more disk-usage-warning"),
+    "task-scheduler-and-more disk-usage-warning",
+  );
+  assert.equal(
+    redactSecrets('{"a":"x\\nsk-abcdefgh12345"}'),
+    '{"a":"x\\n[redacted]"}',
+  );
+});

@@ -534,3 +534,23 @@ function errorLine(text: string, error?: string): Record<string, unknown> {
     is_api_error_message: true,
   };
 }
+
+Deno.test("a sub-agent's inference does not move the context gauge, but its tools count", () => {
+  const observer = new TurnObserver();
+  observer.observe({
+    type: "assistant",
+    message: { id: "a", model: "m", content: [], usage: { input_tokens: 100 } },
+  });
+  observer.observe({
+    type: "assistant",
+    parent_tool_use_id: "toolu_1",
+    message: {
+      id: "b",
+      model: "m",
+      content: [{ type: "tool_use", name: "Read", input: {} }],
+      usage: { input_tokens: 7 },
+    },
+  });
+  assert.equal(observer.lastUsage?.input_tokens, 100);
+  assert.deepEqual(observer.toolBreakdown(), { Read: 1 });
+});
