@@ -108,8 +108,8 @@ export class JsonChild {
     return this.#stderrTail;
   }
 
-  /** Close stdin, give it `graceMs` to exit, then kill it; resolves when it is gone. */
-  async close(graceMs = 2000): Promise<void> {
+  /** Close stdin, give it `graceMs` to exit, then kill it; true when it had to be killed. */
+  async close(graceMs = 2000): Promise<boolean> {
     await this.#writer.close().catch(() => {});
     let timer: ReturnType<typeof setTimeout> | undefined;
     const exited = await Promise.race([
@@ -128,6 +128,7 @@ export class JsonChild {
     }
     await this.status;
     await this.#reading;
+    return !exited;
   }
 
   async #readStdout(): Promise<void> {

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { type Harness, startHarness } from "../lib/harness.ts";
 import type { Logger } from "../lib/log.ts";
+import { initLine, resultLine, streamLine } from "./fixtures/stream_mix.ts";
 
 /** A logger that counts warnings, keeps errors, and drops the rest. */
 export interface BenchLogger extends Logger {
@@ -90,6 +91,30 @@ export async function writeFakeClaude(
     `#!/bin/sh\nexec env ${env} ${quote(Deno.execPath())} run --quiet ` +
       `--no-config --no-lock --allow-env --allow-read ` +
       `${quote(join(root, "bench", "fixtures", "fake_claude.ts"))}\n`,
+    { mode: 0o755 },
+  );
+  return path;
+}
+
+/**
+ * Write a `claude` that is a shell script printing `lines` lines of the mix from a file: it
+ * starts in a millisecond, where the deno one takes tens to hundreds under load, so a few ms of
+ * harness overhead are not lost in its noise.
+ */
+export async function writeShellClaude(
+  dir: string,
+  lines: number,
+): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const output = join(dir, `lines-${lines}.jsonl`);
+  const body = [initLine()];
+  for (let i = 0; i < lines; i++) body.push(streamLine(i));
+  body.push(resultLine(lines));
+  await Deno.writeTextFile(output, body.join("\n") + "\n");
+  const path = join(dir, `claude-sh-${lines}`);
+  await Deno.writeTextFile(
+    path,
+    `#!/bin/sh\ncat >/dev/null\nexec cat ${quote(output)}\n`,
     { mode: 0o755 },
   );
   return path;

@@ -52,14 +52,17 @@ export async function runSse(
   options: SseRunOptions,
 ): Promise<SseRunResult> {
   const stateDir = await Deno.makeTempDir({ dir: context.tmp, prefix: "sse-" });
+  // BENCH_PROFILE_DIR=dir writes a CPU profile of each server process there.
+  const profileDir = Deno.env.get("BENCH_PROFILE_DIR");
   const server = JsonChild.start(
     context.root,
     "bench/fixtures/event_server.ts",
-    [
-      options.mode,
-      stateDir,
-      options.mix ?? "mix",
-    ],
+    [options.mode, stateDir, options.mix ?? "mix"],
+    {
+      denoFlags: profileDir
+        ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
+        : [],
+    },
   );
   let clients: JsonChild | null = null;
   try {
@@ -74,6 +77,9 @@ export async function runSse(
         ...(options.stall ? { stall: options.stall } : {}),
       }),
     ], {
+      denoFlags: profileDir && Deno.env.get("BENCH_PROFILE_CLIENTS")
+        ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
+        : [],
       onProgress: (message) => {
         connected = message.connected as number;
         if (options.rate === 0) {
@@ -130,6 +136,12 @@ export async function runSse(
     };
   } finally {
     await clients?.close();
-    await server.close(5000);
+    if (await server.close(5000)) {
+      context.progress(
+        `  the ${options.mode} server did not stop; killed: ${
+          server.stderrTail.slice(-300)
+        }`,
+      );
+    }
   }
 }

@@ -2,14 +2,15 @@
  * @module Turn overhead: the time the harness adds to a turn, where it is on the critical path:
  * wake-up sent → first stream line seen on the bus, and `result` line seen → turn-stats row
  * committed (`turn_stats_recorded`). The baseline is the same fake claude spawned directly:
- * spawn → first line read, result line read → child exited and its output closed.
+ * spawn → first line read, result line read → child exited and its output closed. The fake is
+ * a shell script (`cat` of the mix), so its own start-up noise does not swamp a few ms.
  */
 import { join } from "node:path";
 import type { BusEvent } from "../../lib/events.ts";
 import {
   benchLogger,
   startBenchHarness,
-  writeFakeClaude,
+  writeShellClaude,
 } from "../harness_setup.ts";
 import { type BenchCase, median, row, sleep } from "../measure.ts";
 
@@ -20,12 +21,8 @@ const LINES = 4;
 export const turnOverheadCase: BenchCase = {
   name: "turn overhead",
   async run(context) {
-    const turns = context.quick ? 2 : 15;
-    const claude = await writeFakeClaude(
-      context.root,
-      join(context.tmp, "bin"),
-      LINES,
-    );
+    const turns = context.quick ? 2 : 25;
+    const claude = await writeShellClaude(join(context.tmp, "bin"), LINES);
     const direct: number[] = [];
     const harnessed: number[] = [];
     const split: [number, number][] = [];
