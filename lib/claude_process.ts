@@ -13,7 +13,7 @@ import {
   readLines,
   type SplitItem,
 } from "./line_splitter.ts";
-import { ProcessTreeWatch } from "./process_tree.ts";
+import { freezeAndKill, ProcessTreeWatch } from "./process_tree.ts";
 
 /** The variable, set to a fresh id per spawn, that marks every process of one claude run. */
 export const PROCESS_MARKER_ENV = "HIVE_HARNESS_PROCESS_TAG";
@@ -67,6 +67,11 @@ export interface SpawnClaudeOptions {
   /** Stdout lines over this many bytes become `oversize` items; 16 MiB by default. */
   maxLineBytes?: number;
   log?: Logger;
+  /**
+   * Prefix of the environment marker every process of this turn carries, naming its owner (the
+   * harness's state dir), so a later harness can find what a dead one left running.
+   */
+  markerOwner?: string;
 }
 
 /** A running claude; disposing of it stops it at once (`await using`). */
@@ -109,7 +114,9 @@ export class ClaudeMissingError extends Error {
 
 /** Start claude; throws {@linkcode ClaudeMissingError} when the binary cannot be run. */
 export function spawnClaude(options: SpawnClaudeOptions): ClaudeProcess {
-  const marker = crypto.randomUUID();
+  const marker = options.markerOwner === undefined
+    ? crypto.randomUUID()
+    : `${options.markerOwner}:${crypto.randomUUID()}`;
   const stdin = options.stdinText !== undefined || options.keepStdinOpen
     ? "piped"
     : "null";
@@ -376,3 +383,19 @@ async function settlesWithin(
     clearTimeout(timer);
   }
 }
+
+/**
+ * Kill every process an earlier harness of the same owner left running: a harness killed with
+ * SIGKILL cannot stop its turn, and claude (in a session of its own) and its tools run on.
+ * Returns how many were killed.
+ */
+export async function killLeftovers(owner: string): Promise<number> {
+  // No root: only the marker scan finds them, since their harness is gone.
+  const killed = await freezeAndKill(NO_ROOT, {
+    marker: { name: PROCESS_MARKER_ENV, value: `${owner}:` },
+  });
+  return killed.length;
+}
+
+/** A pid no process has (above the kernel's pid_max), for a sweep by marker alone. */
+const NO_ROOT = 2 ** 31 - 1;

@@ -28,7 +28,7 @@ import {
   TurnStatsRecorder,
   type TurnTicket,
 } from "./stats/turn_stats_recorder.ts";
-import { spawnClaude } from "./claude_process.ts";
+import { killLeftovers, spawnClaude } from "./claude_process.ts";
 import type { Broker } from "./broker/broker.ts";
 import {
   type EmbeddedBrokerOptions,
@@ -106,6 +106,15 @@ export async function startHarness(
   const paths = statePaths(options.stateDir, environment);
   await Deno.mkdir(paths.stateDir, { recursive: true });
   const health = new StoreHealth(log, now);
+  // Processes of a turn carry this owner tag, so a harness restarted after a SIGKILL can stop
+  // what its predecessor left running before it runs the same wake-up again.
+  const owner = await ownerTag(paths.stateDir);
+  const leftovers = await killLeftovers(owner);
+  if (leftovers > 0) {
+    log.warn("Killed processes a previous harness left running", {
+      count: leftovers,
+    });
+  }
   health.register("events", paths.eventsDb);
   let eventStore: EventStore | null = null;
   try {
@@ -127,6 +136,13 @@ export async function startHarness(
     health.failed("events", "open", error);
   }
   const bus = new Bus({ store: eventStore, health, log, now });
+  if (leftovers > 0) {
+    bus.emit({
+      kind: "note",
+      text:
+        `killed ${leftovers} processes of a turn the previous harness left running`,
+    });
+  }
   const emit = (event: Parameters<Bus["emit"]>[0]) => bus.emit(event);
   const broker: Broker = options.hiveSocket !== undefined && deps.connectHive
     ? deps.connectHive(options.hiveSocket, options.agent)
@@ -191,6 +207,7 @@ export async function startHarness(
     files,
     spawn: (request) =>
       spawnClaude({
+        markerOwner: owner,
         ...request,
         log,
         ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),
@@ -285,4 +302,15 @@ async function openAgentBroker(
   const broker = openEmbeddedBroker(path, options);
   await broker.addAgent(agent);
   return broker;
+}
+
+/** A short stable tag for a state dir. */
+async function ownerTag(stateDir: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(stateDir),
+  );
+  return [...new Uint8Array(digest).slice(0, 8)].map((byte) =>
+    byte.toString(16).padStart(2, "0")
+  ).join("");
 }

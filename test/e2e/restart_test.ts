@@ -74,6 +74,24 @@ Deno.test("SIGKILL mid-turn, restart: nothing lost, seq resumes, the wake-up com
     assert.equal(new Set(seqs).size, seqs.length, "no duplicate seq");
     assert.equal(turnEnds(after).length, 1, "only the new boot's turn ended");
 
+    const settings = join(first.stateDir, "runtime", "claude-settings.json");
+    const { stdout } = await new Deno.Command("pgrep", {
+      args: ["-f", settings],
+      stdout: "piped",
+    }).output();
+    assert.equal(
+      new TextDecoder().decode(stdout).trim(),
+      "",
+      "the dead harness's claude was killed at restart",
+    );
+    const notes = eventsOf(after, "note").map((event) => String(event.text));
+    assert.ok(
+      notes.some((text) =>
+        /killed \d+ processes of a turn the previous harness left running/.test(
+          text,
+        )
+      ),
+    );
     const state = await second.get("/api/state");
     assert.equal(
       state.body.unread,
