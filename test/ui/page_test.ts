@@ -6,40 +6,19 @@
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  hasChromium,
+  reportSkippedBrowserTests,
+} from "./chromium.ts";
+import {
   type FakeEvent,
   type FakeHarness,
   startFakeHarness,
 } from "./fake_harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const HAS_CHROMIUM = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-/** Launch flags for a sandbox with no network beyond loopback. */
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-if (!HAS_CHROMIUM) {
-  Deno.test({
-    name:
-      `browser tests skipped: ${CHROMIUM} is absent (apt-get install chromium)`,
-    ignore: true,
-    fn() {},
-  });
-}
+const HAS_CHROMIUM = hasChromium();
+if (!HAS_CHROMIUM) reportSkippedBrowserTests("page tests in Chromium");
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -118,8 +97,8 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
     });
     try {
       await t.step(

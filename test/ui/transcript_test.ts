@@ -253,3 +253,39 @@ Deno.test("Transcript keeps at most its cap of rows and still shows a result who
   assert.equal(last.name, "(earlier call)");
   assert.equal(last.result?.text, "late");
 });
+
+Deno.test("Transcript shows a turn recorded after a restart as its own failed turn", () => {
+  const transcript = new Transcript();
+  transcript.apply({
+    seq: 1,
+    kind: "turn_start",
+    from: "operator",
+    body: "x",
+    unread: 0,
+  });
+  transcript.apply({
+    seq: 2,
+    kind: "stream",
+    type: "result",
+    is_error: false,
+    duration_ms: 5,
+  });
+  transcript.apply({ seq: 3, kind: "turn_end", ok: true, note: null });
+  transcript.apply({
+    seq: 9,
+    kind: "turn_stats_recorded",
+    row: {
+      result_kind: "failed",
+      note: "harness restarted mid-turn",
+      duration_ms: 0,
+    },
+  });
+  const ends = transcript.rows.filter((row) => row.type === "turn_end");
+  assert.deepEqual(
+    ends.map((row) => row.type === "turn_end" && [row.ok, row.note]),
+    [
+      [true, null],
+      [false, "harness restarted mid-turn"],
+    ],
+  );
+});

@@ -35,13 +35,8 @@ export function formatCost(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || !Number.isFinite(usd)) return "–";
   if (usd === 0) return "$0";
   if (usd < 0.000001) return "<$0.000001";
-  if (usd < 0.01) {
-    return `$${
-      Number(usd.toPrecision(2)).toFixed(
-        Math.min(8, 1 - Math.floor(Math.log10(usd))),
-      )
-    }`;
-  }
+  // Below a cent: two significant digits, without trailing zeros.
+  if (usd < 0.01) return `$${Number(usd.toPrecision(2))}`;
   if (usd < 100) return `$${usd.toFixed(2)}`;
   return `$${Math.round(usd)}`;
 }

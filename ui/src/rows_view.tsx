@@ -143,6 +143,8 @@ function ToolRow(
     ? "error"
     : "ok";
   const summary = toolSummary(row.name, row.input);
+  const [showInput, setShowInput] = useState(false);
+  const hasInput = row.input !== null && row.input !== undefined;
   return (
     <article
       class={`row tool ${state}`}
@@ -156,12 +158,19 @@ function ToolRow(
         </span>
         <strong class="tool-name">{toolLabel(row.name)}</strong>{" "}
         <span class="mono tool-summary">{summary}</span>
+        {hasInput && (
+          <button
+            type="button"
+            class="link input-toggle"
+            aria-expanded={showInput}
+            onClick={() => setShowInput(!showInput)}
+          >
+            input
+          </button>
+        )}
       </header>
-      {row.input !== null && row.input !== undefined && (
-        <details class="tool-input">
-          <summary>input</summary>
-          <pre class="mono">{prettyInput(row.input)}</pre>
-        </details>
+      {hasInput && showInput && (
+        <pre class="mono tool-input">{prettyInput(row.input)}</pre>
       )}
       {row.result !== null && (
         <Folded

@@ -89,7 +89,6 @@ export function StatsView(
                 <th scope="col">from</th>
                 <th scope="col">result</th>
                 <th scope="col">time</th>
-                <th scope="col">tokens</th>
                 <th scope="col">cost</th>
                 <th scope="col">tools</th>
               </tr>
@@ -105,12 +104,6 @@ export function StatsView(
                   <td>{row.wakeFrom}</td>
                   <td>{row.resultKind.replaceAll("_", " ")}</td>
                   <td>{formatDuration(row.durationMs)}</td>
-                  <td>
-                    {formatTokens(
-                      row.inputTokens + row.outputTokens + row.cacheReadTokens +
-                        row.cacheCreationTokens,
-                    )}
-                  </td>
                   <td>{formatCost(row.costUsd)}</td>
                   <td>{row.toolCallCount}</td>
                 </tr>

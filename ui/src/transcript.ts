@@ -76,6 +76,9 @@ export interface TurnEndFields {
 /** The type names of {@linkcode Row}. */
 export type RowType = Row["type"];
 
+/** The turn-stats note of a turn the harness died in (SPEC §7). */
+const RESTART_NOTE = "harness restarted mid-turn";
+
 /** The newest rows kept when no cap is given. */
 export const DEFAULT_ROW_CAP = 3000;
 
@@ -160,7 +163,7 @@ export class Transcript {
         this.#applyTurnEnd(seq, event);
         break;
       case "turn_stats_recorded":
-        this.#applyStatsRow(event.row);
+        this.#applyStatsRow(seq, event.row);
         break;
       case "model_changed":
         this.#push({
@@ -468,22 +471,38 @@ export class Transcript {
     });
   }
 
-  #applyStatsRow(value: unknown): void {
+  #applyStatsRow(seq: number, value: unknown): void {
+    if (!isRecord(value)) return;
     const row = this.#at(this.#turnEndPosition);
-    if (
-      !isRecord(value) || row?.type !== "turn_end" || row.resultKind !== null
-    ) return;
-    this.#replace(this.#turnEndPosition, {
-      ...row,
+    const fields = (base: TurnEndFields): TurnEndFields => ({
       ok: value.result_kind === "ok",
       resultKind: stringOr(value.result_kind, null),
-      note: stringOr(value.note, row.note),
-      durationMs: numberOrNull(value.duration_ms) ?? row.durationMs,
+      note: stringOr(value.note, base.note),
+      durationMs: numberOrNull(value.duration_ms) ?? base.durationMs,
       usage: readTokenUsage(value),
-      costUsd: numberOrNull(value.cost_usd) ?? row.costUsd,
-      numTurns: numberOrNull(value.num_turns) ?? row.numTurns,
-      tools: parseBreakdown(value.tool_call_breakdown_json) ?? row.tools,
+      costUsd: numberOrNull(value.cost_usd) ?? base.costUsd,
+      numTurns: numberOrNull(value.num_turns) ?? base.numTurns,
+      tools: parseBreakdown(value.tool_call_breakdown_json) ?? base.tools,
     });
+    // A turn cut off by a crash is recorded at the next start, long after its own events.
+    if (
+      value.note !== RESTART_NOTE && row?.type === "turn_end" &&
+      row.resultKind === null
+    ) {
+      this.#replace(this.#turnEndPosition, { ...row, ...fields(row) });
+      return;
+    }
+    const empty: TurnEndFields = {
+      ok: null,
+      note: null,
+      durationMs: null,
+      usage: null,
+      costUsd: null,
+      numTurns: null,
+      tools: {},
+      resultKind: null,
+    };
+    this.#push({ type: "turn_end", key: String(seq), seq, ...fields(empty) });
   }
 
   #push(row: Row): number {
