@@ -55,11 +55,13 @@ async function openPage(
   browser: Browser,
   fake: FakeHarness,
   path = "/",
+  initScript?: () => void,
 ): Promise<Page & { errors: string[] }> {
   const page = Object.assign(
     await browser.newPage({ viewport: { width: 1280, height: 800 } }),
     { errors: [] as string[] },
   );
+  if (initScript) await page.addInitScript(initScript);
   page.on("pageerror", (error) => page.errors.push(error.message));
   page.on("dialog", (dialog) => {
     page.errors.push(`dialog opened: ${dialog.message()}`);
@@ -68,6 +70,27 @@ async function openPage(
   await page.goto(fake.url + path);
   await page.locator(".transcript").waitFor();
   return page;
+}
+
+/** Stands in for the browser's notifications, recording them, on a page without focus. */
+function fakeNotifications(): void {
+  const page = globalThis as unknown as {
+    shown: string[][];
+    Notification: unknown;
+    document: { hasFocus: () => boolean };
+  };
+  page.shown = [];
+  page.Notification = class {
+    static permission = "default";
+    static requestPermission() {
+      this.permission = "granted";
+      return Promise.resolve("granted");
+    }
+    constructor(title: string, options: { body: string }) {
+      page.shown.push([title, options.body]);
+    }
+  };
+  page.document.hasFocus = () => false;
 }
 
 async function textOf(page: Page, selector: string): Promise<string> {
@@ -531,8 +554,10 @@ Deno.test({
               created_at: now(),
             }],
           });
-          const page = await openPage(browser, fake);
+          const page = await openPage(browser, fake, "/", fakeNotifications);
           try {
+            await page.getByRole("button", { name: "notify: off" }).click();
+            await page.getByRole("button", { name: "notify: on" }).waitFor();
             await page.getByRole("button", { name: "yes" }).click();
             assert.deepEqual(
               await waitForPost(fake, "/api/questions/7/answer"),
@@ -560,6 +585,35 @@ Deno.test({
               !(await page.content()).includes(secret),
               "the token is not in the page",
             );
+
+            // Notifications: when a turn ends, and when a new question comes; not per row.
+            await fake.waitForClient();
+            fake.gets.set("/api/loose-ends", {
+              questions: [{
+                id: 8,
+                asker: "alice",
+                target: "operator",
+                question: "Roll back?",
+                options: [],
+                multi: false,
+                asked_at: now(),
+                deadline: null,
+              }],
+              reminders: [],
+            });
+            fake.emit(note("no notice for this"), {
+              kind: "turn_end",
+              ok: true,
+              note: null,
+            });
+            await page.getByText("Roll back?", { exact: true }).waitFor();
+            const shown = await page.evaluate(() =>
+              (globalThis as unknown as { shown: string[][] }).shown
+            );
+            assert.deepEqual(shown, [["turn done", "alice"], [
+              "alice asks",
+              "Roll back?",
+            ]]);
             assert.deepEqual(page.errors, []);
           } finally {
             await page.close();

@@ -224,6 +224,9 @@ export function App(
   };
 
   const header = model.header;
+  useEffect(() => {
+    document.title = `${busy ? "● " : ""}${header.agent || "agent"} · hive`;
+  }, [busy, header.agent]);
   const hideHeader = hide.has("header");
   const showPanels = !hide.has("panels") && !hideHeader;
   const needsLogin = header.status === "needs_login_idle" ||
