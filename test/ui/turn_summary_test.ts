@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   addTurnRow,
+  mergeTurnRows,
   nearestRank,
   readTurnRow,
   summarizeTurns,
@@ -55,4 +56,9 @@ Deno.test("addTurnRow keeps newest first without duplicates", () => {
   );
   assert.deepEqual(rows.map((r) => r.id), [2, 1]);
   assert.equal(nearestRank([], 0.5), null);
+});
+
+Deno.test("mergeTurnRows keeps rows the page took from events when a fetch answered before them", () => {
+  const merged = mergeTurnRows([row(3, 30)], [row(1, 10), row(2, 20)], 5);
+  assert.deepEqual(merged.map((r) => r.id), [3, 2, 1]);
 });

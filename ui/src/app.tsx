@@ -27,7 +27,12 @@ import {
   TranscriptView,
   type TranscriptViewProps,
 } from "./transcript_view.tsx";
-import { addTurnRow, readTurnRow, type TurnRow } from "./turn_summary.ts";
+import {
+  addTurnRow,
+  mergeTurnRows,
+  readTurnRow,
+  type TurnRow,
+} from "./turn_summary.ts";
 import { isRecord } from "../../lib/events.ts";
 
 /** What the page is built with. */
@@ -130,7 +135,8 @@ export function App(
         );
       }
       setStatsError(null);
-      setTurnRows(readRows(answer.data).slice(0, TURN_ROWS_KEPT));
+      const fetched = readRows(answer.data);
+      setTurnRows((held) => mergeTurnRows(held, fetched, TURN_ROWS_KEPT));
     };
     return { loadLooseEnds, loadInbox, loadState, loadTurnRows, notifyPerson };
   }, [api, model]);

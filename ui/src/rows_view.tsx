@@ -163,6 +163,7 @@ function ToolRow(
             type="button"
             class="link input-toggle"
             aria-expanded={showInput}
+            aria-label={`input of ${row.name}`}
             onClick={() => setShowInput(!showInput)}
           >
             input

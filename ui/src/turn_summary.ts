@@ -89,6 +89,18 @@ export function addTurnRow(
   return [row, ...others].sort((a, b) => b.endedAt - a.endedAt).slice(0, limit);
 }
 
+/**
+ * Merge a fetched list into what the page holds. A fetch may have been answered just before a
+ * `turn_stats_recorded` event that the page already took in, so nothing held is dropped.
+ */
+export function mergeTurnRows(
+  held: readonly TurnRow[],
+  fetched: readonly TurnRow[],
+  limit: number,
+): TurnRow[] {
+  return fetched.reduce((rows, row) => addTurnRow(rows, row, limit), [...held]);
+}
+
 /** Badges over the rows that ended at or after `sinceUnix`. */
 export function summarizeTurns(
   rows: readonly TurnRow[],
