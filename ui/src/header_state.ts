@@ -133,6 +133,14 @@ export function applyHeaderEvent(
           lastCostUsd: num(event.total_cost_usd) ?? header.lastCostUsd,
         };
       }
+      if (event.type === "assistant" && isRecord(event.message)) {
+        // The gauge moves during the turn: each real inference's usage is the context (SPEC §5);
+        // the CLI's own error lines (`<synthetic>`) carry zeros.
+        const { model, usage } = event.message;
+        if (model !== "<synthetic>" && isRecord(usage)) {
+          return { ...header, contextTokens: contextTokens(usage) };
+        }
+      }
       return header;
     default:
       return header;

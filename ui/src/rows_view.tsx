@@ -30,12 +30,32 @@ export interface RowViewProps {
 }
 
 /** One row; drawn again only when its row object changes. */
-export class RowView extends Component<RowViewProps> {
-  override shouldComponentUpdate(next: RowViewProps): boolean {
-    return next.row !== this.props.row;
+export class RowView
+  extends Component<RowViewProps, { failed: string | null }> {
+  override state = { failed: null as string | null };
+
+  override shouldComponentUpdate(
+    next: RowViewProps,
+    state: { failed: string | null },
+  ): boolean {
+    return next.row !== this.props.row || state.failed !== this.state.failed;
+  }
+
+  // A row that cannot be drawn (an event of a shape nobody expected) shows as JSON, alone.
+  override componentDidCatch(error: unknown): void {
+    this.setState({
+      failed: error instanceof Error ? error.message : String(error),
+    });
   }
 
   override render(): JSX.Element {
+    if (this.state.failed !== null) {
+      return (
+        <div class="row raw mono dim" data-row="raw" title={this.state.failed}>
+          {compactJson(this.props.row)}
+        </div>
+      );
+    }
     return <RowBody row={this.props.row} markdown={this.props.markdown} />;
   }
 }
