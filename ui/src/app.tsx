@@ -254,6 +254,7 @@ export function App(
           toggleNotify={() => toggleNotify(notify, setNotify, storage)}
           panelsOpen={panelsOpen}
           togglePanels={() => setPanelsOpen(!panelsOpen)}
+          questions={looseEnds.questions.length}
         />
       )}
       {hideHeader && connection.status !== "live" && (

@@ -31,6 +31,8 @@ export interface HeaderViewProps {
   toggleNotify: () => void;
   panelsOpen: boolean;
   togglePanels: () => void;
+  /** Questions waiting for the operator: shown on the panels button, which narrow screens need. */
+  questions: number;
 }
 
 const STATUS_TEXT: Record<string, string> = {
@@ -154,7 +156,11 @@ export function HeaderView(props: HeaderViewProps): JSX.Element {
           aria-expanded={props.panelsOpen}
           onClick={props.togglePanels}
         >
-          {props.panelsOpen ? "transcript" : "panels"}
+          {props.panelsOpen
+            ? "transcript"
+            : props.questions > 0
+            ? `panels · ${props.questions} asked`
+            : "panels"}
         </button>
       </div>
       {header.statusText && (

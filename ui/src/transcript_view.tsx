@@ -57,12 +57,14 @@ export function TranscriptView(
   };
 
   return (
-    <section class="transcript-wrap" aria-label="transcript">
+    <div class="transcript-wrap">
       <div
         class="transcript"
         ref={scroller}
         onScroll={onScroll}
         role="log"
+        tabIndex={0}
+        aria-label="transcript"
         aria-live="polite"
         aria-relevant="additions"
       >
@@ -82,6 +84,6 @@ export function TranscriptView(
           ↓ new activity
         </button>
       )}
-    </section>
+    </div>
   );
 }
