@@ -5,6 +5,7 @@ import {
   nearestRank,
   readTurnRow,
   summarizeTurns,
+  summaryFromStats,
   type TurnRow,
 } from "../../ui/src/turn_summary.ts";
 
@@ -61,4 +62,31 @@ Deno.test("addTurnRow keeps newest first without duplicates", () => {
 Deno.test("mergeTurnRows keeps rows the page took from events when a fetch answered before them", () => {
   const merged = mergeTurnRows([row(3, 30)], [row(1, 10), row(2, 20)], 5);
   assert.deepEqual(merged.map((r) => r.id), [3, 2, 1]);
+});
+
+Deno.test("summaryFromStats reads /api/stats totals as badges", () => {
+  const summary = summaryFromStats({
+    agent: "alice",
+    total: {
+      turns: 3,
+      result: { ok: 2, failed: 1, "prompt_too_long": 0 },
+      "duration_ms": { p50: 1200, p95: 4000, avg: 2000 },
+      tokens: { input: 10, output: 20, "cache_read": 30, "cache_creation": 40 },
+      "cost_usd": 0.5,
+      "top_tools": [{ tool: "Bash", calls: 4 }],
+    },
+  });
+  assert.deepEqual(summary, {
+    turns: 3,
+    byKind: { ok: 2, failed: 1, "prompt_too_long": 0 },
+    inputTokens: 10,
+    outputTokens: 20,
+    cacheReadTokens: 30,
+    cacheCreationTokens: 40,
+    costUsd: 0.5,
+    p50Ms: 1200,
+    p95Ms: 4000,
+    topTools: [["Bash", 4]],
+  });
+  assert.equal(summaryFromStats({ error: "nope" }), null);
 });

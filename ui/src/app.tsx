@@ -31,7 +31,9 @@ import {
   addTurnRow,
   mergeTurnRows,
   readTurnRow,
+  summaryFromStats,
   type TurnRow,
+  type TurnSummary,
 } from "./turn_summary.ts";
 import { isRecord } from "../../lib/events.ts";
 
@@ -66,6 +68,7 @@ export function App(
   });
   const [inbox, setInbox] = useState<InboxMessage[]>([]);
   const [turnRows, setTurnRows] = useState<TurnRow[]>([]);
+  const [summary, setSummary] = useState<TurnSummary | null>(null);
   const [statsError, setStatsError] = useState<string | null>(null);
   const [loginUrl, setLoginUrl] = useState<string | null>(null);
   const [newSessionPending, setNewSessionPending] = useState(false);
@@ -138,7 +141,18 @@ export function App(
       const fetched = readRows(answer.data);
       setTurnRows((held) => mergeTurnRows(held, fetched, TURN_ROWS_KEPT));
     };
-    return { loadLooseEnds, loadInbox, loadState, loadTurnRows, notifyPerson };
+    const loadSummary = async () => {
+      const answer = await api.get("/api/stats?window=24h");
+      setSummary(answer.ok ? summaryFromStats(answer.data) : null);
+    };
+    return {
+      loadLooseEnds,
+      loadInbox,
+      loadState,
+      loadTurnRows,
+      loadSummary,
+      notifyPerson,
+    };
   }, [api, model]);
 
   function schedule(): void {
@@ -150,7 +164,12 @@ export function App(
   }
 
   useEffect(() => {
-    type Loader = "loadLooseEnds" | "loadInbox" | "loadState" | "loadTurnRows";
+    type Loader =
+      | "loadLooseEnds"
+      | "loadInbox"
+      | "loadState"
+      | "loadTurnRows"
+      | "loadSummary";
     const pending = new Set<Loader>();
     let timer: ReturnType<typeof setTimeout> | undefined;
     // Several events in a burst ask once.
@@ -173,6 +192,7 @@ export function App(
             return row ? addTurnRow(list, row, TURN_ROWS_KEPT) : list;
           }, rows)
         );
+        refresh("loadSummary");
       }
       for (const ended of effects.turnsEnded) {
         loaders.notifyPerson(
@@ -188,6 +208,7 @@ export function App(
         readLogin(snapshot.state, setLoginUrl);
         refresh("loadLooseEnds");
         refresh("loadTurnRows");
+        refresh("loadSummary");
         schedule();
       },
       events(events) {
@@ -206,6 +227,7 @@ export function App(
       if (document.visibilityState !== "visible") return;
       refresh("loadLooseEnds");
       refresh("loadInbox");
+      refresh("loadSummary");
     }, POLL_MS);
     return () => {
       clearInterval(poll);
@@ -326,6 +348,7 @@ export function App(
             <InboxView messages={inbox} nowMs={nowMs} agent={header.agent} />
             <StatsView
               rows={turnRows}
+              summary={summary}
               nowMs={nowMs}
               looseEnds={looseEnds.questions.length}
               reminders={looseEnds.reminders.length}

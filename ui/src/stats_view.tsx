@@ -2,8 +2,8 @@
 /** @jsxRuntime automatic */
 /// <reference lib="dom" />
 /**
- * @module The stats panel: badges for the last 24 h and the recent turns, from turn-stats rows;
- * the full charts are on `/stats`.
+ * @module The stats panel: badges for the last 24 h (the server's `/api/stats` totals, else
+ * what the page's own rows add up to) and the recent turns; the full charts are on `/stats`.
  */
 import type { JSX } from "preact";
 import {
@@ -13,11 +13,17 @@ import {
   formatTokens,
 } from "./format.ts";
 import { toolLabel } from "./tool_summary.ts";
-import { summarizeTurns, type TurnRow } from "./turn_summary.ts";
+import {
+  summarizeTurns,
+  type TurnRow,
+  type TurnSummary,
+} from "./turn_summary.ts";
 
 /** Props of {@linkcode StatsView}. */
 export interface StatsViewProps {
   rows: readonly TurnRow[];
+  /** The server's 24 h totals, when it answered. */
+  summary: TurnSummary | null;
   nowMs: number;
   looseEnds: number;
   reminders: number;
@@ -29,11 +35,13 @@ export interface StatsViewProps {
 
 /** Badges and the recent-turns table. */
 export function StatsView(
-  { rows, nowMs, looseEnds, reminders, tableRows = 8, error }: StatsViewProps,
+  { rows, nowMs, looseEnds, reminders, tableRows = 8, error, ...props }:
+    StatsViewProps,
 ): JSX.Element {
-  const summary = summarizeTurns(rows, Math.floor(nowMs / 1000) - 24 * 3600);
-  const failures = Object.entries(summary.byKind).filter(([kind]) =>
-    kind !== "ok"
+  const summary = props.summary ??
+    summarizeTurns(rows, Math.floor(nowMs / 1000) - 24 * 3600);
+  const failures = Object.entries(summary.byKind).filter(([kind, count]) =>
+    kind !== "ok" && count > 0
   );
   const tokens = summary.inputTokens + summary.outputTokens +
     summary.cacheReadTokens + summary.cacheCreationTokens;

@@ -77,6 +77,35 @@ export function readTurnRow(value: unknown): TurnRow | null {
   };
 }
 
+/** Read `/api/stats`'s `total` (SPEC §6) as badges; null when it is not that shape. */
+export function summaryFromStats(body: unknown): TurnSummary | null {
+  const total = isRecord(body) && isRecord(body.total) ? body.total : null;
+  if (total === null || typeof total.turns !== "number") return null;
+  const record = (value: unknown) => isRecord(value) ? value : {};
+  const n = (value: unknown) => typeof value === "number" ? value : 0;
+  const tokens = record(total.tokens);
+  const duration = record(total.duration_ms);
+  const byKind: Record<string, number> = {};
+  for (const [kind, count] of Object.entries(record(total.result))) {
+    byKind[kind] = n(count);
+  }
+  const tools = Array.isArray(total.top_tools)
+    ? total.top_tools.filter(isRecord)
+    : [];
+  return {
+    turns: total.turns,
+    byKind,
+    inputTokens: n(tokens.input),
+    outputTokens: n(tokens.output),
+    cacheReadTokens: n(tokens.cache_read),
+    cacheCreationTokens: n(tokens.cache_creation),
+    costUsd: n(total.cost_usd),
+    p50Ms: typeof duration.p50 === "number" ? duration.p50 : null,
+    p95Ms: typeof duration.p95 === "number" ? duration.p95 : null,
+    topTools: tools.map((tool) => [String(tool.tool), n(tool.calls)]),
+  };
+}
+
 /** Add a newly recorded row to a newest-first list, without duplicates, at most `limit` long. */
 export function addTurnRow(
   rows: readonly TurnRow[],
