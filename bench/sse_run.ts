@@ -59,9 +59,12 @@ export async function runSse(
     "bench/fixtures/event_server.ts",
     [options.mode, stateDir, options.mix ?? "mix"],
     {
-      denoFlags: profileDir
-        ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
-        : [],
+      denoFlags: [
+        ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+        // BENCH_SERVER_FLAGS="--v8-flags=--trace-gc": more flags for the server, to investigate.
+        ...(Deno.env.get("BENCH_SERVER_FLAGS")?.split(" ").filter(Boolean) ??
+          []),
+      ],
     },
   );
   let clients: JsonChild | null = null;
@@ -113,7 +116,7 @@ export async function runSse(
     await during;
     let done: Record<string, unknown> | null = null;
     try {
-      done = await clients.next("done", 30_000);
+      done = await clients.next("done", 60_000);
     } catch (error) {
       context.progress(`  clients did not finish: ${error}`);
     }
@@ -136,6 +139,7 @@ export async function runSse(
     };
   } finally {
     await clients?.close();
+    if (Deno.env.get("BENCH_SERVER_FLAGS")) context.progress(server.stderrTail);
     if (await server.close(5000)) {
       context.progress(
         `  the ${options.mode} server did not stop; killed: ${
