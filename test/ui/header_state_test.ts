@@ -54,6 +54,11 @@ Deno.test("the context gauge follows real inferences and skips the CLI's synthet
   header = applyHeaderEvent(header, line("<synthetic>", 0));
   assert.equal(header.contextTokens, 5000);
   header = applyHeaderEvent(header, {
+    ...line("claude-haiku-5-5", 42),
+    "parent_tool_use_id": "toolu_task",
+  });
+  assert.equal(header.contextTokens, 5000, "a sub-agent's context is its own");
+  header = applyHeaderEvent(header, {
     kind: "token_usage_changed",
     usage: { "input_tokens": 9000 },
     "context_usage": { "input_tokens": 6000 },

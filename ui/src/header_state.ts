@@ -137,7 +137,9 @@ export function applyHeaderEvent(
         // The gauge moves during the turn: each real inference's usage is the context (SPEC §5);
         // the CLI's own error lines (`<synthetic>`) carry zeros.
         const { model, usage } = event.message;
-        if (model !== "<synthetic>" && isRecord(usage)) {
+        // A sub-agent's inference (`parent_tool_use_id` set) has a context of its own.
+        const subAgent = typeof event.parent_tool_use_id === "string";
+        if (model !== "<synthetic>" && !subAgent && isRecord(usage)) {
           return { ...header, contextTokens: contextTokens(usage) };
         }
       }
