@@ -43,6 +43,7 @@ export class AgentState {
   #lastUsage: TokenUsage | null = null;
   #contextWindow = DEFAULT_CONTEXT_WINDOW;
   #unread = 0;
+  #workingOnWakeup = false;
   #currentWake: { from: string; body: string } | null = null;
 
   constructor(sink: EventSink, now: () => number = Date.now) {
@@ -104,6 +105,15 @@ export class AgentState {
       context_usage: this.#lastUsage,
       context_window_tokens: contextWindow,
     } as LiveEvent);
+  }
+
+  /** Whether the inbox's oldest message is the one a turn is working on (not unread). */
+  get workingOnWakeup(): boolean {
+    return this.#workingOnWakeup;
+  }
+
+  setWorkingOnWakeup(working: boolean): void {
+    this.#workingOnWakeup = working;
   }
 
   setUnread(unread: number): void {

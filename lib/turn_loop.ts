@@ -246,6 +246,15 @@ export class TurnLoop {
   }
 
   async #handleWakeup(wakeup: Wakeup): Promise<void> {
+    this.#deps.state.setWorkingOnWakeup(true);
+    try {
+      await this.#runWakeup(wakeup);
+    } finally {
+      this.#deps.state.setWorkingOnWakeup(false);
+    }
+  }
+
+  async #runWakeup(wakeup: Wakeup): Promise<void> {
     const prompt = promptFor(wakeup);
     const first = await this.#runTurn({
       purpose: "wake",
@@ -391,9 +400,10 @@ export class TurnLoop {
       "open_reminders_count": openReminders,
       note,
     };
+    // The row first: a harness killed right after turn_end must not find the turn unfinished.
+    const stored = deps.stats.record(row, token);
     deps.emit({ kind: "turn_end", ok: resultKind === "ok", note });
     // A row that could not be written yet (store down) still reaches the page, without an id.
-    const stored = deps.stats.record(row, token);
     deps.emit({
       kind: "turn_stats_recorded",
       row: { id: stored?.id ?? null, ...row },

@@ -72,7 +72,10 @@ export function createApiRoutes(deps: ApiRoutesDeps): Hono {
       model: deps.model.current,
       last_usage: snapshot.last_usage,
       context_window_tokens: snapshot.context_window_tokens,
-      unread: unread ?? snapshot.unread,
+      // The wake-up under way is still undelivered in the inbox, but it is not waiting.
+      unread: unread === null
+        ? snapshot.unread
+        : Math.max(0, unread - (deps.state.workingOnWakeup ? 1 : 0)),
       inbox: inbox ?? [],
       broker_ok: unread !== null,
       current_wake: snapshot.current_wake,

@@ -173,3 +173,40 @@ Deno.test("claude missing: status claude_missing, the message waits, and the tur
     await harness.stop();
   }
 });
+
+Deno.test("unread counts messages waiting behind the turn, not the one it works on", async () => {
+  const harness = await startInProcessHarness({
+    claude: join(FAKES, "hang.sh"),
+    graceMs: 200,
+  });
+  const unread = async () =>
+    (await (await harness.app.request("/api/state")).json()).unread;
+  try {
+    await postJson(harness, "/api/send", { body: "first" });
+    await waitForHistory(harness, (event) => event.kind === "stream");
+    assert.equal(await unread(), 0);
+    await postJson(harness, "/api/send", { body: "second" });
+    assert.equal(await unread(), 1);
+    assert.equal((await postJson(harness, "/api/cancel")).status, 200);
+    const events = await waitForHistory(
+      harness,
+      (event) => event.kind === "turn_start" && event.body === "second",
+    );
+    assert.equal(
+      events.find((event) =>
+        event.kind === "turn_start" && event.body === "second"
+      )?.unread,
+      0,
+    );
+    await waitForHistory(
+      harness,
+      (event) =>
+        event.kind === "stream" && events.every((old) => old.seq !== event.seq),
+    );
+    assert.equal(await unread(), 0);
+    await postJson(harness, "/api/cancel");
+    await waitForHistory(harness, () => true);
+  } finally {
+    await harness.stop();
+  }
+});
