@@ -13,7 +13,11 @@ import {
   REPORT_GROUPINGS,
   type ReportGrouping,
 } from "./stats/report.ts";
-import { stateDirTargets, whyMissing } from "./stats/state_dirs.ts";
+import {
+  type StateDirCommandDeps,
+  stateDirTargets,
+  whyMissing,
+} from "./stats/state_dirs.ts";
 import type { StoredTurnStatsRow } from "./turn_stats_row.ts";
 import { TURN_STATS_FILE, TurnStatsRows } from "./turn_stats_store.ts";
 import { asUsageError, UsageError } from "./usage_error.ts";
@@ -45,13 +49,7 @@ export interface StatsOptions {
 }
 
 /** What `stats` needs from the outside. */
-export interface StatsDeps {
-  write: (text: string) => void;
-  writeError: (text: string) => void;
-  now?: () => number;
-  /** The state dir used when no DIR is given; default as `run` resolves it. */
-  defaultStateDir?: () => string;
-}
+export type StatsDeps = StateDirCommandDeps;
 
 /** How one state dir's store was read. */
 export interface StateDirStatus {

@@ -16,7 +16,10 @@ import {
   type StoreSweep,
   sweepStore,
 } from "./stats/retention.ts";
-import { stateDirTargets } from "./stats/state_dirs.ts";
+import {
+  type StateDirCommandDeps,
+  stateDirTargets,
+} from "./stats/state_dirs.ts";
 import { TURN_STATS_FILE } from "./turn_stats_store.ts";
 import { asUsageError, UsageError } from "./usage_error.ts";
 
@@ -45,13 +48,7 @@ export interface VacuumOptions {
 }
 
 /** What `vacuum` needs from the outside. */
-export interface VacuumDeps {
-  write: (text: string) => void;
-  writeError: (text: string) => void;
-  now?: () => number;
-  /** The state dir used when no DIR is given; default as `run` resolves it. */
-  defaultStateDir?: () => string;
-}
+export type VacuumDeps = StateDirCommandDeps;
 
 /** What was done in one state dir. */
 export interface DirSweep {

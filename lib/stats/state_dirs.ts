@@ -135,3 +135,12 @@ export function whyMissing(dir: string, path: string): string | null {
 function defaultDir(): string {
   return resolveStateDir(undefined, realEnvironment());
 }
+
+/** What a command over state dirs (`stats`, `vacuum`) needs from the outside. */
+export interface StateDirCommandDeps {
+  write: (text: string) => void;
+  writeError: (text: string) => void;
+  now?: () => number;
+  /** The state dir used when no DIR is given; default as `run` resolves it. */
+  defaultStateDir?: () => string;
+}
