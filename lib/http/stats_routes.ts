@@ -1,12 +1,16 @@
 /**
  * @module The turn-stats read routes (SPEC §6): `GET /api/turn-stats` (rows, newest first),
- * `GET /api/stats` (bucketed summaries), `GET /stats` (the embedded page that draws them) and
+ * `GET /api/stats` (bucketed summaries), `GET /stats` (the embedded page that draws them, with
+ * its `stats.js` and `stats.css`; it shares the agent page's `static/style.css`) and
  * `GET /metrics` (Prometheus text). Handlers validate their query at the top and throw
  * `HTTPException(400)` naming the field; the app's `onError` turns that into `{"error": ...}`.
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import statsPage from "../../ui/stats.html" with { type: "text" };
+import statsHtml from "../../ui/stats.html" with { type: "text" };
+import statsJs from "../../ui/stats.js" with { type: "text" };
+import statsCss from "../../ui/stats.css" with { type: "text" };
+import { PAGE_CSP } from "./page_routes.ts";
 import {
   PROMETHEUS_CONTENT_TYPE,
   renderExposition,
@@ -85,7 +89,31 @@ export function createStatsRoutes(deps: StatsRoutesDeps): Hono {
     return c.json({ agent, role, ...windowStats(rows, window, at) });
   });
 
-  app.get("/stats", (c) => c.html(statsPage));
+  // The page's assets are linked with their content hash: cached until they change.
+  let page: Promise<StatsPageFiles> | null = null;
+  const pageFiles = () => page ??= hashPageFiles();
+
+  app.get("/stats", async (c) => {
+    const { html, etag } = await pageFiles();
+    return cached(c.req.header("if-none-match"), etag, html, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-cache",
+      "content-security-policy": PAGE_CSP,
+      "referrer-policy": "no-referrer",
+    });
+  });
+
+  for (const name of ["stats.js", "stats.css"] as const) {
+    app.get(`/${name}`, async (c) => {
+      const asset = (await pageFiles())[name];
+      return cached(c.req.header("if-none-match"), asset.etag, asset.body, {
+        "content-type": asset.contentType,
+        "cache-control": c.req.query("v") === asset.version
+          ? "public, max-age=31536000, immutable"
+          : "no-cache",
+      });
+    });
+  }
 
   app.get("/metrics", (c) => {
     refreshMetrics();
@@ -95,6 +123,62 @@ export function createStatsRoutes(deps: StatsRoutesDeps): Hono {
   });
 
   return app;
+}
+
+interface StatsAsset {
+  body: string;
+  contentType: string;
+  etag: string;
+  version: string;
+}
+
+interface StatsPageFiles {
+  html: string;
+  etag: string;
+  "stats.js": StatsAsset;
+  "stats.css": StatsAsset;
+}
+
+async function hashPageFiles(): Promise<StatsPageFiles> {
+  const asset = async (body: string, contentType: string) => {
+    const hash = await sha256Base64Url(body);
+    return { body, contentType, etag: `"${hash}"`, version: hash.slice(0, 16) };
+  };
+  const js = await asset(statsJs, "text/javascript; charset=utf-8");
+  const css = await asset(statsCss, "text/css; charset=utf-8");
+  const html = statsHtml
+    .replace('"stats.js"', `"stats.js?v=${js.version}"`)
+    .replace('"stats.css"', `"stats.css?v=${css.version}"`);
+  return {
+    html,
+    etag: `"${await sha256Base64Url(html)}"`,
+    "stats.js": js,
+    "stats.css": css,
+  };
+}
+
+// 304 when the browser has this version; every answer says `nosniff`.
+function cached(
+  ifNoneMatch: string | undefined,
+  etag: string,
+  body: string,
+  headers: Record<string, string>,
+): Response {
+  const all = { ...headers, etag, "x-content-type-options": "nosniff" };
+  const fresh = ifNoneMatch?.split(",").some((tag) =>
+    [etag, `W/${etag}`, "*"].includes(tag.trim())
+  );
+  return fresh
+    ? new Response(null, { status: 304, headers: all })
+    : new Response(body, { status: 200, headers: all });
+}
+
+async function sha256Base64Url(text: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+  return btoa(String.fromCharCode(...digest)).replaceAll("+", "-")
+    .replaceAll("/", "_").replace(/=+$/, "").slice(0, 32);
 }
 
 // `limit` is 1..max; `since` (no max) is unix seconds, 0 or more.

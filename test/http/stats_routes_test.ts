@@ -190,14 +190,49 @@ Deno.test(
 );
 
 Deno.test(
-  "GET /stats serves the embedded page that loads /api/stats",
+  "GET /stats serves the embedded page whose script loads /api/stats and the event stream",
   withApp(async ({ app }) => {
     const response = await app.request("/stats");
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(
+      response.headers.get("content-security-policy") ?? "",
+      /script-src 'self'/,
+    );
     const page = await response.text();
-    assert.match(page, /api\/stats\?window=/);
     assert.doesNotMatch(page, /<script[^>]+src=["']https?:/);
+    assert.match(page, /href="static\/style\.css"/);
+    const script = page.match(/src="(stats\.js\?v=[\w-]+)"/)?.[1];
+    const style = page.match(/href="(stats\.css\?v=[\w-]+)"/)?.[1];
+    assert.ok(script && style, page);
+    const js = await app.request(`/${script}`);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get("content-type") ?? "", /^text\/javascript/);
+    assert.match(js.headers.get("cache-control") ?? "", /immutable/);
+    const code = await js.text();
+    assert.match(code, /api\/stats\?window=/);
+    assert.match(code, /events\/stream/);
+    const css = await app.request(`/${style}`);
+    assert.match(css.headers.get("content-type") ?? "", /^text\/css/);
+    await css.body?.cancel();
+  }),
+);
+
+Deno.test(
+  "GET /stats and its assets answer 304 to their ETag, and revalidate when unversioned",
+  withApp(async ({ app }) => {
+    for (const path of ["/stats", "/stats.js", "/stats.css"]) {
+      const first = await app.request(path);
+      await first.body?.cancel();
+      const etag = first.headers.get("etag");
+      assert.ok(etag, path);
+      assert.equal(first.headers.get("cache-control"), "no-cache", path);
+      const again = await app.request(path, {
+        headers: { "if-none-match": etag },
+      });
+      assert.equal(again.status, 304, path);
+      assert.equal(await again.text(), "");
+    }
   }),
 );
 
