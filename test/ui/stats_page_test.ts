@@ -206,7 +206,7 @@ Deno.test({
           assert.match(await newestTooltip(page, "cost"), /cost \$0\.0071/);
           assert.match(
             await newestTooltip(page, "tokens"),
-            /input 100 output 200 cache read 3k cache write 400 total 3\.7k/,
+            /input 100 output 200 cache read 3,000 cache write 400 total 3,700/,
           );
           assert.match(await newestTooltip(page, "duration"), /p50 12 s/);
           assert.match(

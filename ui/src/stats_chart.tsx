@@ -36,8 +36,10 @@ export interface ChartProps {
   buckets: readonly StatsBucket[];
   bucketSeconds: number;
   series: readonly ChartSeries[];
-  /** How a value is written on the axis and in the tooltip. */
+  /** How a value is written on the axis. */
   format: (value: number) => string;
+  /** How the tooltip writes a value exactly (default: as the axis does). */
+  exact?: (value: number) => string;
   /** The y axis counts whole things. */
   integer?: boolean;
   /** Said under the title. */
@@ -306,7 +308,7 @@ function Lines(
               class={order === 0 ? "point" : "point ring"}
               cx={x}
               cy={at}
-              r={(index === active ? 1.5 : 0) + (order === 0 ? 2.5 : 3.5)}
+              r={(index === active ? 1.5 : 0) + (order === 0 ? 3 : 4)}
             />,
           );
         });
@@ -328,7 +330,9 @@ function Tooltip(
     width: number;
   },
 ): JSX.Element {
-  const side = x < 100 ? "start" : x > width - 100 ? "end" : "middle";
+  // Beside the bucket, not over it, on the side with room.
+  const side = x > width / 2 ? "end" : "start";
+  const exact = props.exact ?? props.format;
   const values = props.series.map((s) => [s, s.value(bucket)] as const);
   const total = values.reduce((sum, [, value]) => sum + (value ?? 0), 0);
   return (
@@ -346,13 +350,13 @@ function Tooltip(
                 <i class="swatch" />
                 {s.label}
               </th>
-              <td>{value === null ? "–" : props.format(value)}</td>
+              <td>{value === null ? "–" : exact(value)}</td>
             </tr>
           ))}
           {props.kind === "stacked" && values.length > 1 && (
             <tr class="total">
               <th scope="row">total</th>
-              <td>{props.format(total)}</td>
+              <td>{exact(total)}</td>
             </tr>
           )}
         </tbody>
@@ -366,9 +370,10 @@ function Tooltip(
 
 /** The tooltip in words, for the live region. */
 function describe(props: ChartProps, bucket: StatsBucket): string {
+  const exact = props.exact ?? props.format;
   const parts = props.series.map((s) => {
     const value = s.value(bucket);
-    return `${s.label} ${value === null ? "none" : props.format(value)}`;
+    return `${s.label} ${value === null ? "none" : exact(value)}`;
   });
   return `${bucketTitle(bucket.start, props.bucketSeconds)}: ${
     parts.join(", ")

@@ -11,7 +11,7 @@
 import type { JSX } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { HarnessApi } from "./api.ts";
-import { Charts, Mixes, SummaryCards } from "./stats_panels.tsx";
+import { Charts, SummaryCards } from "./stats_panels.tsx";
 import {
   parseStatsReport,
   STATS_WINDOWS,
@@ -167,12 +167,7 @@ export function StatsPage(props: StatsPageProps): JSX.Element {
                     </p>
                   </div>
                 )
-                : (
-                  <>
-                    <Charts report={report} />
-                    <Mixes total={report.total} />
-                  </>
-                )}
+                : <Charts report={report} />}
             </>
           )}
       </main>

@@ -25,6 +25,18 @@ const RESULT_SERIES: ChartSeries[] = [
   },
 ];
 
+/** A count in full: `21,934`. */
+function exactCount(value: number): string {
+  return Math.round(value).toLocaleString();
+}
+
+/** Dollars to three significant digits below $1 (`$0.0183`), else to the cent. */
+export function exactCost(usd: number): string {
+  if (usd <= 0) return "$0";
+  if (usd < 0.000001) return "<$0.000001";
+  return usd < 1 ? `$${Number(usd.toPrecision(3))}` : `$${usd.toFixed(2)}`;
+}
+
 const TOKEN_SERIES: ChartSeries[] = [
   { key: "input", label: "input", value: (b) => b.tokens.input },
   { key: "output", label: "output", value: (b) => b.tokens.output },
@@ -71,6 +83,7 @@ export function SummaryCards(
         name="cost (estimate)"
         value={formatCost(total.costUsd)}
         detail="the CLI's list-price figure, not a bill"
+        title={exactCost(total.costUsd)}
       />
       <Card
         name="context max"
@@ -87,15 +100,20 @@ export function SummaryCards(
 }
 
 function Card(
-  { name, value, detail, warn = false }: {
+  { name, value, detail, warn = false, title }: {
     name: string;
     value: string;
     detail: string;
     warn?: boolean;
+    title?: string;
   },
 ): JSX.Element {
   return (
-    <li class={`stat-card${warn ? " warn" : ""}`} data-card={name}>
+    <li
+      class={`stat-card${warn ? " warn" : ""}`}
+      data-card={name}
+      title={title}
+    >
       <span class="stat-label">{name}</span>
       <span class="stat-value">{value}</span>
       <span class="stat-detail dim">{detail}</span>
@@ -103,7 +121,7 @@ function Card(
   );
 }
 
-/** The five charts over the window's buckets. */
+/** The five charts over the window's buckets, and the mixes in the grid's last cell. */
 export function Charts({ report }: { report: StatsReport }): JSX.Element {
   const common = {
     buckets: report.buckets,
@@ -141,6 +159,7 @@ export function Charts({ report }: { report: StatsReport }): JSX.Element {
         kind="stacked"
         series={TOKEN_SERIES}
         format={formatTokens}
+        exact={exactCount}
       />
       <Chart
         {...common}
@@ -150,6 +169,7 @@ export function Charts({ report }: { report: StatsReport }): JSX.Element {
         kind="stacked"
         series={[{ key: "cost", label: "cost", value: (b) => b.costUsd }]}
         format={(value) => formatCost(value)}
+        exact={exactCost}
         emptyText="no cost reported in this window"
       />
       <Chart
@@ -163,14 +183,16 @@ export function Charts({ report }: { report: StatsReport }): JSX.Element {
           { key: "max", label: "max", value: (b) => b.contextTokens.max },
         ]}
         format={formatTokens}
+        exact={exactCount}
         emptyText="no context figures in this window"
       />
+      <Mixes total={report.total} />
     </div>
   );
 }
 
 /** Results, wake-ups, models and tools as ranked lists with their shares. */
-export function Mixes({ total }: { total: StatsFigures }): JSX.Element {
+function Mixes({ total }: { total: StatsFigures }): JSX.Element {
   const results: [string, number, string][] = [
     ["ok", total.result.ok, "ok"],
     ["failed", total.result.failed, "failed"],
