@@ -18,6 +18,9 @@ import type { BusEvent } from "../lib/events.ts";
 export interface PumpMark {
   count: number;
   at: number;
+  /** This process's JS heap in use, and the events file's WAL, at that moment (bytes). */
+  heapUsed: number;
+  walBytes: number;
 }
 
 /** What one pump turn measured. */
@@ -29,7 +32,7 @@ export interface PumpTurn {
   /** Frames the client got, and seqs it missed. */
   frames: number;
   missing: number;
-  /** `stream` events of the bus, timed at the first and every tenth (flat over time). */
+  /** `stream` events of the bus, timed at the first and every hundredth (flat over time). */
   marks: PumpMark[];
   warnings: string[];
 }
@@ -68,15 +71,20 @@ export async function runPumpTurn(
     ],
     { onProgress: (message) => connected = message.connected as number },
   );
-  // The stream events' count and time at the first and at every tenth, as the bus sees them.
+  // The stream events' count and time at the first and at every hundredth, as the bus sees them.
   const marks: PumpMark[] = [];
-  const step = Math.max(1, Math.floor(lines / 10));
+  const step = Math.max(1, Math.floor(lines / 100));
   let streamed = 0;
   const unsubscribe = harness.parts.bus.subscribe((event: BusEvent) => {
     if (event.kind !== "stream") return;
     streamed++;
     if (streamed === 1 || streamed % step === 0) {
-      marks.push({ count: streamed, at: performance.now() });
+      marks.push({
+        count: streamed,
+        at: performance.now(),
+        heapUsed: Deno.memoryUsage().heapUsed,
+        walBytes: fileSize(`${harness.parts.paths.eventsDb}-wal`),
+      });
     }
   });
   try {
@@ -116,5 +124,13 @@ export async function runPumpTurn(
     await harness.stop();
     await server.shutdown();
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
   }
 }
