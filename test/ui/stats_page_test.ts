@@ -262,6 +262,8 @@ Deno.test({
           .allTextContents();
         assert.ok(ticks.includes("0"), "the y axis has its zero");
         await page.goto(`${url}/stats?window=24h`);
+        await page.locator('main[data-window="24h"] [data-chart="turns"]')
+          .waitFor();
         const hours = await page.locator('[data-chart="turns"] .tick')
           .allTextContents();
         assert.ok(

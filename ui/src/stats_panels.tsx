@@ -9,6 +9,7 @@
 import type { JSX } from "preact";
 import { formatCost, formatDuration, formatTokens, percent } from "./format.ts";
 import { Chart, type ChartSeries } from "./stats_chart.tsx";
+import { cardCost, exactCost, exactCount } from "./stats_format.ts";
 import {
   type StatsFigures,
   type StatsReport,
@@ -24,18 +25,6 @@ const RESULT_SERIES: ChartSeries[] = [
     value: (b) => b.result.promptTooLong,
   },
 ];
-
-/** A count in full: `21,934`. */
-function exactCount(value: number): string {
-  return Math.round(value).toLocaleString();
-}
-
-/** Dollars to three significant digits below $1 (`$0.0183`), else to the cent. */
-export function exactCost(usd: number): string {
-  if (usd <= 0) return "$0";
-  if (usd < 0.000001) return "<$0.000001";
-  return usd < 1 ? `$${Number(usd.toPrecision(3))}` : `$${usd.toFixed(2)}`;
-}
 
 const TOKEN_SERIES: ChartSeries[] = [
   { key: "input", label: "input", value: (b) => b.tokens.input },
@@ -81,7 +70,7 @@ export function SummaryCards(
       />
       <Card
         name="cost (estimate)"
-        value={formatCost(total.costUsd)}
+        value={cardCost(total.costUsd)}
         detail="the CLI's list-price figure, not a bill"
         title={exactCost(total.costUsd)}
       />
