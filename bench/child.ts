@@ -8,6 +8,16 @@ import { join } from "node:path";
 
 type Message = Record<string, unknown>;
 
+/**
+ * The `--v8-flags=…` of the product's `start` task in deno.json, so the server processes measured
+ * here run as the harness does (none today; a young-generation cap is the candidate, see README).
+ */
+export function productV8Flags(root: string): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(join(root, "deno.json")));
+  const start = String(config?.tasks?.start ?? "");
+  return start.split(/\s+/).filter((token) => token.startsWith("--v8-flags="));
+}
+
 /** Options for {@linkcode JsonChild.start}. */
 export interface JsonChildOptions {
   /** Extra `deno run` flags (e.g. V8 flags). */

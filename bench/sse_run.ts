@@ -3,7 +3,7 @@
  * process (the harness, or the raw baseline), a process of raw-socket clients, events published
  * at a rate (or as fast as the slowest client acknowledges), and what the clients saw.
  */
-import { JsonChild } from "./child.ts";
+import { JsonChild, productV8Flags } from "./child.ts";
 import { type BenchContext, LatencyHistogram, sleep } from "./measure.ts";
 
 /** What one run is asked to do. */
@@ -29,6 +29,8 @@ export interface SseRunResult {
   publishSeconds: number;
   /** Frames received by reading clients, per second of publishing. */
   deliveredPerSecond: number;
+  /** The server's CPU time (user + system) per frame delivered, in µs. */
+  serverCpuUsPerFrame: number;
   /** Frames every reading client should have had but did not (seq gaps). */
   missing: number;
   p50Ms: number;
@@ -60,6 +62,7 @@ export async function runSse(
     [options.mode, stateDir, options.mix ?? "mix"],
     {
       denoFlags: [
+        ...productV8Flags(context.root),
         ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
         // BENCH_SERVER_FLAGS="--v8-flags=--trace-gc": more flags for the server, to investigate.
         ...(Deno.env.get("BENCH_SERVER_FLAGS")?.split(" ").filter(Boolean) ??
@@ -130,6 +133,7 @@ export async function runSse(
       published: published.count as number,
       publishSeconds: seconds,
       deliveredPerSecond: frames / seconds,
+      serverCpuUsPerFrame: ((published.cpuMs as number) * 1000) / frames,
       missing: reading.reduce((sum, c) => sum + c.gaps, 0),
       p50Ms: latency.percentile(50),
       p99Ms: latency.percentile(99),

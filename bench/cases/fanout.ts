@@ -82,7 +82,9 @@ async function saturated(
     target: "≥ 0.5×",
     pass: ours.deliveredPerSecond / raw.deliveredPerSecond >= 0.5 &&
       ours.missing === 0,
-    note: `p99 ${ms(ours.p99Ms)} ms (raw ${ms(raw.p99Ms)})`,
+    note: `p99 ${ms(ours.p99Ms)} ms (raw ${ms(raw.p99Ms)}); server CPU ${
+      ours.serverCpuUsPerFrame.toFixed(2)
+    } µs/frame (raw ${raw.serverCpuUsPerFrame.toFixed(2)})`,
     details: { ours: strip(ours), raw: strip(raw) },
   });
 }
@@ -90,7 +92,9 @@ async function saturated(
 function describe(result: SseRunResult): string {
   return `${Math.round(result.deliveredPerSecond)}/s p50 ${
     ms(result.p50Ms)
-  } p99 ${ms(result.p99Ms)} missing ${result.missing}`;
+  } p99 ${ms(result.p99Ms)} missing ${result.missing}, server ${
+    result.serverCpuUsPerFrame.toFixed(2)
+  } µs CPU/frame`;
 }
 
 function ms(value: number): string {

@@ -5,7 +5,7 @@
  * (a tenth of the way) against its RSS at the end. A leak, an unbounded queue or a ring that
  * keeps more than it should shows as growth.
  */
-import { JsonChild } from "../child.ts";
+import { JsonChild, productV8Flags } from "../child.ts";
 import {
   type BenchCase,
   type BenchContext,
@@ -86,10 +86,8 @@ async function idleRss(
   const server = JsonChild.start(
     context.root,
     "bench/fixtures/event_server.ts",
-    [
-      mode,
-      stateDir,
-    ],
+    [mode, stateDir],
+    { denoFlags: productV8Flags(context.root) },
   );
   try {
     const ready = await server.next("ready", 60_000);
