@@ -37,7 +37,6 @@ export interface SseRunResult {
   p99Ms: number;
   server: Record<string, unknown>;
   clientsDone: boolean;
-  extra: Record<string, unknown>;
 }
 
 interface ClientReport {
@@ -139,7 +138,6 @@ export async function runSse(
       p99Ms: latency.percentile(99),
       server: published,
       clientsDone: done !== null && reading.every((c) => c.sawEnd),
-      extra: {},
     };
   } finally {
     await clients?.close();
