@@ -47,6 +47,14 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);`);
     },
   },
+  {
+    version: 2,
+    name:
+      "drop idx_events_seq: it only served MAX(seq) over at most 2000 rows at start",
+    // The bench measured it at 28–45 % of the store's write time; a scan of the kept window at
+    // start costs nothing in comparison.
+    sql: "DROP INDEX IF EXISTS idx_events_seq;",
+  },
 ];
 
 /** One row to append. `ts` is unix seconds, as the Rust harness wrote it. */

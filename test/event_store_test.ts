@@ -47,7 +47,7 @@ Deno.test(
   withFile((path) => {
     const db = openDatabase(path, EVENT_STORE_MIGRATIONS);
     try {
-      assertEqualsVersion(db, 1);
+      assertEqualsVersion(db, 2);
       for (
         const column of ["id", "ts", "kind", "payload_json", "seq", "boot_id"]
       ) {
@@ -57,7 +57,7 @@ Deno.test(
       const indexes = db.prepare("PRAGMA index_list(events)").all()
         .map((index) => index.name);
       assert.ok(indexes.includes("idx_events_ts"));
-      assert.ok(indexes.includes("idx_events_seq"));
+      assert.ok(!indexes.includes("idx_events_seq"), "dropped by migration 2");
     } finally {
       db.close();
     }
@@ -83,7 +83,7 @@ Deno.test(
 
     const db = openDatabase(path, EVENT_STORE_MIGRATIONS);
     try {
-      assertEqualsVersion(db, 1);
+      assertEqualsVersion(db, 2);
       const store = new EventStore(db);
       const old = store.recent(10);
       assert.deepEqual(old.map((r) => [r.id, r.kind, r.seq, r.boot_id]), [
@@ -109,7 +109,7 @@ Deno.test(
     // A second open is a no-op: the step ran once.
     const again = openDatabase(path, EVENT_STORE_MIGRATIONS);
     try {
-      assertEqualsVersion(again, 1);
+      assertEqualsVersion(again, 2);
       assert.equal(new EventStore(again).recent(10).length, 4);
     } finally {
       again.close();
