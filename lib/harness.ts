@@ -30,6 +30,7 @@ import {
 } from "./stats/turn_stats_recorder.ts";
 import { killLeftovers, spawnClaude } from "./claude_process.ts";
 import type { Broker } from "./broker/broker.ts";
+import { ReopeningBroker } from "./broker/reopening_broker.ts";
 import {
   type EmbeddedBrokerOptions,
   openEmbeddedBroker,
@@ -146,7 +147,7 @@ export async function startHarness(
   const emit = (event: Parameters<Bus["emit"]>[0]) => bus.emit(event);
   const broker: Broker = options.hiveSocket !== undefined && deps.connectHive
     ? deps.connectHive(options.hiveSocket, options.agent)
-    : await openAgentBroker(paths.brokerDb, options.agent, {
+    : await openReopeningBroker(paths.brokerDb, options.agent, health, {
       log,
       now,
       statusFile: () => paths.statusFile,
@@ -293,14 +294,23 @@ function readStatusText(path: string): string | null {
   }
 }
 
-/** The embedded broker with this agent registered, so messages to it are accepted. */
-async function openAgentBroker(
+/** The embedded broker with this agent registered; a file that will not open is retried. */
+async function openReopeningBroker(
   path: string,
   agent: string,
+  health: StoreHealth,
   options: EmbeddedBrokerOptions,
 ): Promise<Broker> {
-  const broker = openEmbeddedBroker(path, options);
-  await broker.addAgent(agent);
+  const broker = new ReopeningBroker({
+    path,
+    health,
+    open: async () => {
+      const opened = openEmbeddedBroker(path, options);
+      await opened.addAgent(agent);
+      return opened;
+    },
+  });
+  await broker.start();
   return broker;
 }
 
