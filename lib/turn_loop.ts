@@ -93,6 +93,7 @@ export class TurnLoop {
   #running = false;
   #crashed: string | null = null;
   #brokerDown = false;
+  #credentialsVersion = 0;
 
   constructor(deps: TurnLoopDeps) {
     this.#deps = deps;
@@ -128,6 +129,7 @@ export class TurnLoop {
 
   /** A credential was saved or a login flow finished: try again. */
   credentialsChanged(): void {
+    this.#credentialsVersion++;
     if (this.#deps.state.status === "needs_login_idle") {
       this.#deps.state.setStatus("needs_login_in_progress");
     }
@@ -329,8 +331,11 @@ export class TurnLoop {
     });
     this.#cancel = new AbortController();
     let hold = false;
+    const credentialsAtStart = this.#credentialsVersion;
     const onSignal = (signal: TurnSignal) => {
-      hold = this.#onSignal(signal) || hold;
+      // A credential that arrived while this turn ran is not the one it was refused with.
+      const stale = this.#credentialsVersion !== credentialsAtStart;
+      hold = this.#onSignal(signal, stale) || hold;
     };
     const { ending, observer, durationMs } = await runInvocation({
       command: located.path ?? "claude",
@@ -418,12 +423,15 @@ export class TurnLoop {
   }
 
   /** React to what the stream says; true when the wake-up must be held for later. */
-  #onSignal(signal: TurnSignal): boolean {
+  #onSignal(signal: TurnSignal, credentialsChangedSince: boolean): boolean {
     const { state, emit, log } = this.#deps;
     switch (signal.kind) {
       case "login_required":
         log.warn("claude is not logged in", { text: signal.text });
-        state.setStatus("needs_login_idle", signal.text);
+        // With a newer credential saved meanwhile, hold the wake-up for it instead of waiting.
+        if (!credentialsChangedSince) {
+          state.setStatus("needs_login_idle", signal.text);
+        }
         return true;
       case "rate_limited": {
         const until = signal.resetAtUnix ??

@@ -84,7 +84,11 @@ class FakeBroker implements Broker {
 function child(lines: Record<string, unknown>[], exitCode = 0): ClaudeChild {
   return {
     lines: (async function* (): AsyncGenerator<StdoutItem> {
-      for (const value of lines) yield { kind: "object", value };
+      for (const value of lines) {
+        // A `wait` line pauses the fake mid-turn until the test lets it go on.
+        if (value.wait instanceof Promise) await value.wait;
+        else yield { kind: "object", value };
+      }
     })(),
     stderrLines: (async function* () {})(),
     exited: Promise.resolve({ code: exitCode, signal: null }),
@@ -282,6 +286,44 @@ Deno.test("compact is refused while a turn runs and runs as its own turn when id
   assert.ok(
     t.events.some((event) =>
       event.kind === "turn_state_changed" && event.state === "compacting"
+    ),
+  );
+  await t.stop();
+});
+
+Deno.test("a credential saved while the refused turn still runs is used at once, not waited for", async () => {
+  let goOn!: () => void;
+  const paused = new Promise<void>((resolve) => goOn = resolve);
+  const refused = [
+    {
+      type: "assistant",
+      error: "authentication_failed",
+      message: {
+        model: "<synthetic>",
+        content: [{ type: "text", text: "Not logged in" }],
+      },
+    },
+    { wait: paused },
+    {
+      type: "result",
+      is_error: true,
+      result: "Not logged in · Please run /login",
+    },
+  ];
+  const t = await setup([refused, OK]);
+  t.broker.queue.push(wake(1));
+  await t.until(() =>
+    t.events.some((event) =>
+      event.kind === "status_changed" && event.status === "needs_login_idle"
+    )
+  );
+  t.loop.credentialsChanged();
+  goOn();
+  await t.until(() => t.broker.delivered.length === 1);
+  assert.deepEqual(t.rows.map((row) => row.result_kind), ["failed", "ok"]);
+  assert.ok(
+    t.events.some((event) =>
+      event.kind === "status_changed" && event.status === "online"
     ),
   );
   await t.stop();
