@@ -124,7 +124,13 @@ export function limitBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
       body.set(chunk, offset);
       offset += chunk.byteLength;
     }
-    c.req.raw = new Request(c.req.raw, { body });
+    // Not `new Request(c.req.raw, …)`: copying the request's signal makes Deno warn about its
+    // legacy abort behaviour on every POST.
+    c.req.raw = new Request(c.req.raw.url, {
+      method: c.req.method,
+      headers: c.req.raw.headers,
+      body,
+    });
     await next();
   };
 }
