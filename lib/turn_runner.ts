@@ -9,12 +9,10 @@ import type { Logger } from "./log.ts";
 import type { RuntimeFiles } from "./runtime_files.ts";
 import { TurnObserver, type TurnSignal } from "./turn_observer.ts";
 import type { TurnEnding } from "./turn_stats_row.ts";
+import type { StdoutItem } from "./claude_process.ts";
 
-/** One item of claude's stdout, as the line splitter and parser give it. */
-export type StdoutItem =
-  | { kind: "object"; value: Record<string, unknown> }
-  | { kind: "not_json"; text: string; partial?: boolean }
-  | { kind: "oversize"; bytes: number; head: string };
+/** One item of claude's stdout (re-exported for fakes in tests). */
+export type { StdoutItem };
 
 /** A running claude child. */
 export interface ClaudeChild {

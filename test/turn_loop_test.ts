@@ -87,7 +87,7 @@ function child(lines: Record<string, unknown>[], exitCode = 0): ClaudeChild {
       for (const value of lines) {
         // A `wait` line pauses the fake mid-turn until the test lets it go on.
         if (value.wait instanceof Promise) await value.wait;
-        else yield { kind: "object", value };
+        else yield { kind: "object", value, partial: false };
       }
     })(),
     stderrLines: (async function* () {})(),
