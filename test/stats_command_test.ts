@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { turnStatsRow } from "./fixtures/turn_stats_row.ts";
 import { join } from "node:path";
 import { schemaVersion } from "../lib/migrate.ts";
 import { openDatabase } from "../lib/sqlite.ts";
@@ -19,12 +20,7 @@ const DAY1 = Date.UTC(2026, 0, 10, 12) / 1000;
 const DAY2 = Date.UTC(2026, 0, 11, 12) / 1000;
 
 function row(overrides: Partial<TurnStatsRow> = {}): TurnStatsRow {
-  return {
-    agent: "alice",
-    role: "agent",
-    model: "haiku",
-    wake_from: "operator",
-    result_kind: "ok",
+  return turnStatsRow({
     started_at: DAY1 - 10,
     ended_at: DAY1,
     duration_ms: 10_000,
@@ -38,14 +34,10 @@ function row(overrides: Partial<TurnStatsRow> = {}): TurnStatsRow {
     last_cache_creation_input_tokens: 4,
     cost_usd: 0.5,
     num_turns: 1,
-    session_id: null,
     tool_call_count: 2,
     tool_call_breakdown_json: '{"Bash":2}',
-    open_threads_count: null,
-    open_reminders_count: null,
-    note: null,
     ...overrides,
-  };
+  });
 }
 
 /** A host with four agents: two stores (one Rust-written), one without, one corrupt. */

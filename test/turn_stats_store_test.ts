@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { turnStatsRow } from "./fixtures/turn_stats_row.ts";
 import { join } from "node:path";
 import { schemaVersion } from "../lib/migrate.ts";
 import { openDatabase } from "../lib/sqlite.ts";
@@ -12,12 +13,7 @@ import {
 } from "../lib/turn_stats_store.ts";
 
 function sampleRow(overrides: Partial<TurnStatsRow> = {}): TurnStatsRow {
-  return {
-    agent: "alice",
-    role: "agent",
-    model: "haiku",
-    wake_from: "operator",
-    result_kind: "ok",
+  return turnStatsRow({
     started_at: 1_700_000_000,
     ended_at: 1_700_000_012,
     duration_ms: 12_345,
@@ -35,10 +31,8 @@ function sampleRow(overrides: Partial<TurnStatsRow> = {}): TurnStatsRow {
     tool_call_count: 4,
     tool_call_breakdown_json: '{"Bash":3,"Read":1}',
     open_threads_count: 2,
-    open_reminders_count: null,
-    note: null,
     ...overrides,
-  };
+  });
 }
 
 function withDatabase(body: (path: string) => void): void {

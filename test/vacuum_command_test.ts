@@ -17,17 +17,13 @@ import {
   runVacuum,
   type VacuumOptions,
 } from "../lib/vacuum_command.ts";
+import { turnStatsRow } from "./fixtures/turn_stats_row.ts";
 
 const NOW_S = Date.UTC(2026, 3, 1) / 1000;
 const DAY = 86_400;
 
 function row(endedAt: number): TurnStatsRow {
-  return {
-    agent: "alice",
-    role: "agent",
-    model: "haiku",
-    wake_from: "operator",
-    result_kind: "ok",
+  return turnStatsRow({
     started_at: endedAt - 5,
     ended_at: endedAt,
     duration_ms: 5000,
@@ -35,19 +31,7 @@ function row(endedAt: number): TurnStatsRow {
     output_tokens: 2,
     cache_read_input_tokens: 3,
     cache_creation_input_tokens: 4,
-    last_input_tokens: null,
-    last_output_tokens: null,
-    last_cache_read_input_tokens: null,
-    last_cache_creation_input_tokens: null,
-    cost_usd: null,
-    num_turns: null,
-    session_id: null,
-    tool_call_count: 0,
-    tool_call_breakdown_json: "{}",
-    open_threads_count: null,
-    open_reminders_count: null,
-    note: null,
-  };
+  });
 }
 
 /** alice: 30 rows 100 days old, 10 of 5 days, 2500 events; bob: events only; carol: nothing;

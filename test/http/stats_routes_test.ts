@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { turnStatsRow } from "../fixtures/turn_stats_row.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -19,12 +20,7 @@ const NOW = Date.UTC(2026, 0, 10, 13, 25);
 const NOW_S = NOW / 1000;
 
 function row(overrides: Partial<TurnStatsRow> = {}): TurnStatsRow {
-  return {
-    agent: "alice",
-    role: "agent",
-    model: "haiku",
-    wake_from: "operator",
-    result_kind: "ok",
+  return turnStatsRow({
     started_at: NOW_S - 100,
     ended_at: NOW_S - 90,
     duration_ms: 10_000,
@@ -43,9 +39,8 @@ function row(overrides: Partial<TurnStatsRow> = {}): TurnStatsRow {
     tool_call_breakdown_json: '{"Bash":2,"Read":1}',
     open_threads_count: 4,
     open_reminders_count: 1,
-    note: null,
     ...overrides,
-  };
+  });
 }
 
 interface Rig {

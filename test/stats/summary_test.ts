@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { TurnStatsRow } from "../../lib/turn_stats_row.ts";
+import { turnStatsRow } from "../fixtures/turn_stats_row.ts";
 import {
   contextTokens,
   percentile,
@@ -13,33 +14,16 @@ import {
 } from "../../lib/stats/window.ts";
 
 function row(overrides: Partial<TurnStatsRow> = {}): TurnStatsRow {
-  return {
-    agent: "alice",
-    role: "agent",
-    model: "haiku",
-    wake_from: "operator",
-    result_kind: "ok",
-    started_at: 0,
-    ended_at: 0,
+  return turnStatsRow({
     duration_ms: 1000,
     input_tokens: 1,
     output_tokens: 2,
     cache_read_input_tokens: 3,
     cache_creation_input_tokens: 4,
-    last_input_tokens: null,
-    last_output_tokens: null,
-    last_cache_read_input_tokens: null,
-    last_cache_creation_input_tokens: null,
     cost_usd: 0.1,
     num_turns: 1,
-    session_id: null,
-    tool_call_count: 0,
-    tool_call_breakdown_json: "{}",
-    open_threads_count: null,
-    open_reminders_count: null,
-    note: null,
     ...overrides,
-  };
+  });
 }
 
 Deno.test("percentile() is nearest-rank", async (t) => {

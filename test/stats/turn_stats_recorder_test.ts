@@ -18,14 +18,10 @@ import {
   TurnStatsStore,
 } from "../../lib/turn_stats_store.ts";
 import { openDatabase } from "../../lib/sqlite.ts";
+import { turnStatsRow } from "../fixtures/turn_stats_row.ts";
 
 function sampleRow(n: number): TurnStatsRow {
-  return {
-    agent: "alice",
-    role: "agent",
-    model: "haiku",
-    wake_from: "operator",
-    result_kind: "ok",
+  return turnStatsRow({
     started_at: 1_700_000_000 + n,
     ended_at: 1_700_000_010 + n,
     duration_ms: 10_000,
@@ -44,8 +40,7 @@ function sampleRow(n: number): TurnStatsRow {
     tool_call_breakdown_json: '{"Bash":1}',
     open_threads_count: 0,
     open_reminders_count: 0,
-    note: null,
-  };
+  });
 }
 
 interface Rig {

@@ -3,16 +3,10 @@ import { summarize } from "../../lib/stats/summary.ts";
 import { STATS_WINDOWS, windowStats } from "../../lib/stats/window.ts";
 import type { TurnStatsRow } from "../../lib/turn_stats_row.ts";
 import { parseStatsReport, readWindow } from "../../ui/src/stats_data.ts";
+import { turnStatsRow } from "../fixtures/turn_stats_row.ts";
 
 function row(overrides: Partial<TurnStatsRow>): TurnStatsRow {
-  return {
-    agent: "alice",
-    role: "agent",
-    model: "haiku",
-    wake_from: "operator",
-    result_kind: "ok",
-    started_at: 0,
-    ended_at: 0,
+  return turnStatsRow({
     duration_ms: 1000,
     input_tokens: 1,
     output_tokens: 2,
@@ -24,14 +18,10 @@ function row(overrides: Partial<TurnStatsRow>): TurnStatsRow {
     last_cache_creation_input_tokens: 30,
     cost_usd: 0.0071,
     num_turns: 1,
-    session_id: null,
     tool_call_count: 2,
     tool_call_breakdown_json: '{"Bash":2}',
-    open_threads_count: null,
-    open_reminders_count: null,
-    note: null,
     ...overrides,
-  };
+  });
 }
 
 Deno.test("parseStatsReport() reads what /api/stats answers, in camelCase", () => {

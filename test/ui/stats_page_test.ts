@@ -8,6 +8,7 @@
  * saying so, where /usr/bin/chromium is absent; CI installs it.
  */
 import assert from "node:assert/strict";
+import { turnStatsRow } from "../fixtures/turn_stats_row.ts";
 import { chromium, type Locator, type Page } from "playwright-core";
 import type { Harness } from "../../lib/harness.ts";
 import type {
@@ -34,12 +35,7 @@ function row(
   overrides: Partial<TurnStatsRow> = {},
 ): TurnStatsRow {
   const endedAt = Math.floor(Date.now() / 1000) - endedAgo;
-  return {
-    agent: "alice",
-    role: "agent",
-    model: "haiku",
-    wake_from: "operator",
-    result_kind: "ok",
+  return turnStatsRow({
     started_at: endedAt - 12,
     ended_at: endedAt,
     duration_ms: 12_000,
@@ -58,9 +54,8 @@ function row(
     tool_call_breakdown_json: '{"Bash":2,"Read":1}',
     open_threads_count: 0,
     open_reminders_count: 0,
-    note: null,
     ...overrides,
-  };
+  });
 }
 
 /** Record a row and announce it, as the turn loop does at a turn's end. */
