@@ -3,8 +3,7 @@
  * Parsing is pure: it throws a {@linkcode UsageError} naming the flag, and only `main.ts` exits.
  * The `hive`, `mcp`, `stats` and `vacuum` subcommands parse their own flags in their modules.
  */
-import { parseArgs } from "node:util";
-import { asUsageError, UsageError } from "./usage_error.ts";
+import { parseFlags, UsageError } from "./usage_error.ts";
 import type { Role } from "./config.ts";
 
 /** The subcommands. */
@@ -88,7 +87,7 @@ const COMMON_FLAGS = {
 
 /** Parse `run`'s flags. */
 export function parseRunArgs(args: readonly string[]): RunOptions {
-  const { values, positionals } = strictParse(args, {
+  const { values, positionals } = parseFlags(args, {
     ...COMMON_FLAGS,
     role: { type: "string", default: "agent" },
     host: { type: "string", default: "127.0.0.1" },
@@ -127,7 +126,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
 
 /** Parse `wake`'s flags. */
 export function parseWakeArgs(args: readonly string[]): WakeOptions {
-  const { values, positionals } = strictParse(args, {
+  const { values, positionals } = parseFlags(args, {
     ...COMMON_FLAGS,
     from: { type: "string" },
     body: { type: "string" },
@@ -156,7 +155,7 @@ export function parseWakeArgs(args: readonly string[]): WakeOptions {
 
 /** Parse `send`'s flags: `send --to NAME TEXT`. */
 export function parseSendArgs(args: readonly string[]): SendOptions {
-  const { values, positionals } = strictParse(args, {
+  const { values, positionals } = parseFlags(args, {
     ...COMMON_FLAGS,
     to: { type: "string" },
   });
@@ -175,24 +174,6 @@ export function parseSendArgs(args: readonly string[]): SendOptions {
     to,
     body,
   };
-}
-
-type FlagSpec = Record<
-  string,
-  { type: "string" | "boolean"; default?: string | boolean; short?: string }
->;
-
-function strictParse<T extends FlagSpec>(args: readonly string[], options: T) {
-  try {
-    return parseArgs({
-      args: [...args],
-      options,
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw asUsageError(error);
-  }
 }
 
 function nonEmptyFlag(

@@ -9,9 +9,8 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import process from "node:process";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import type { Logger } from "./log.ts";
-import { asUsageError, UsageError } from "./usage_error.ts";
+import { parseFlags, UsageError } from "./usage_error.ts";
 import { AGENT_NAME_PATTERN } from "./broker/broker_api.ts";
 import { openEmbeddedBroker } from "./broker/embedded_broker.ts";
 import {
@@ -48,22 +47,15 @@ export const MCP_SERVER_NAME = "hyperhive";
  * [--state-dir DIR]`; without either broker flag, `DIR/hyperhive-broker.sqlite` of `--state-dir`.
  */
 export function parseMcpArgs(args: readonly string[]): McpOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        agent: { type: "string" },
-        role: { type: "string", default: "agent" },
-        "hive-socket": { type: "string" },
-        "broker-db": { type: "string" },
-        "state-dir": { type: "string" },
-      },
-    }));
-  } catch (error) {
-    throw asUsageError(error);
+  const { values, positionals } = parseFlags(args, {
+    agent: { type: "string" },
+    role: { type: "string", default: "agent" },
+    "hive-socket": { type: "string" },
+    "broker-db": { type: "string" },
+    "state-dir": { type: "string" },
+  });
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0]}" for mcp`);
   }
   const agent = values.agent?.trim();
   if (!agent) {

@@ -5,7 +5,6 @@
  * writers). A dir without a store, or with one that cannot be read, is reported and skipped.
  */
 import { DatabaseSync } from "node:sqlite";
-import { parseArgs } from "node:util";
 import { errorMessage } from "./migrate.ts";
 import {
   buildReport,
@@ -20,7 +19,7 @@ import {
 } from "./stats/state_dirs.ts";
 import type { StoredTurnStatsRow } from "./turn_stats_row.ts";
 import { TURN_STATS_FILE, TurnStatsRows } from "./turn_stats_store.ts";
-import { asUsageError, UsageError } from "./usage_error.ts";
+import { parseFlags, UsageError } from "./usage_error.ts";
 
 /** The usage text of `hive-harness stats --help`. */
 export const STATS_USAGE =
@@ -62,22 +61,12 @@ export interface StateDirStatus {
 
 /** Parse `stats`'s arguments; throws {@linkcode UsageError} naming the flag. */
 export function parseStatsArgs(args: readonly string[]): StatsOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        since: { type: "string" },
-        until: { type: "string" },
-        by: { type: "string", default: "day" },
-        json: { type: "boolean", default: false },
-      },
-    });
-  } catch (error) {
-    throw asUsageError(error);
-  }
+  const parsed = parseFlags(args, {
+    since: { type: "string" },
+    until: { type: "string" },
+    by: { type: "string", default: "day" },
+    json: { type: "boolean", default: false },
+  });
   const { values, positionals } = parsed;
   const by = values.by ?? "day";
   if (!(REPORT_GROUPINGS as readonly string[]).includes(by)) {

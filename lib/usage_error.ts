@@ -2,6 +2,7 @@
  * @module The error every command-line parser throws for bad flags or values. `main.ts` prints
  * its one-line message (which names the flag) and exits 2; nothing else in `lib/` exits.
  */
+import { parseArgs } from "node:util";
 
 /** A command-line mistake: unknown flag, missing or bad value. */
 export class UsageError extends Error {
@@ -11,6 +12,32 @@ export class UsageError extends Error {
     super(message);
     this.name = "UsageError";
     this.flag = flag;
+  }
+}
+
+/** The flag table `parseFlags` takes (node:util `parseArgs` options). */
+export type FlagSpec = Record<
+  string,
+  { type: "string" | "boolean"; default?: string | boolean; short?: string }
+>;
+
+/**
+ * `node:util` `parseArgs` in strict mode, its errors turned into a {@linkcode UsageError}
+ * naming the flag: every subcommand parses its flags through this.
+ */
+export function parseFlags<T extends FlagSpec>(
+  args: readonly string[],
+  options: T,
+) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw asUsageError(error);
   }
 }
 

@@ -6,7 +6,6 @@
  * whose insert meets the final `VACUUM` keeps its row for retry (see `TurnStatsRecorder`).
  */
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
 import {
   countEventsBeyond,
   countTurnStatsBefore,
@@ -21,7 +20,7 @@ import {
   stateDirTargets,
 } from "./stats/state_dirs.ts";
 import { TURN_STATS_FILE } from "./turn_stats_store.ts";
-import { asUsageError, UsageError } from "./usage_error.ts";
+import { parseFlags, UsageError } from "./usage_error.ts";
 
 /** The events store's file name in a state dir (SPEC §3). */
 export const EVENTS_FILE = "hyperhive-events.sqlite";
@@ -59,21 +58,11 @@ export interface DirSweep {
 
 /** Parse `vacuum`'s arguments; throws {@linkcode UsageError} naming the flag. */
 export function parseVacuumArgs(args: readonly string[]): VacuumOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        "keep-days": { type: "string", default: "90" },
-        "dry-run": { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-      },
-    });
-  } catch (error) {
-    throw asUsageError(error);
-  }
+  const parsed = parseFlags(args, {
+    "keep-days": { type: "string", default: "90" },
+    "dry-run": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  });
   const { values, positionals } = parsed;
   const keep = values["keep-days"] ?? "90";
   if (!/^\d{1,5}$/.test(keep)) {

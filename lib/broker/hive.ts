@@ -4,10 +4,9 @@
  * socket acts only as that agent. Agents come from `--agents`, from the registry of earlier runs,
  * and from the manager's `add_agent`, which makes the new agent's socket at once.
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
-import { asUsageError, UsageError } from "../usage_error.ts";
+import { parseFlags, UsageError } from "../usage_error.ts";
 import { assertAgentName, BrokerError } from "./broker_api.ts";
 import { type EmbeddedBroker, openEmbeddedBroker } from "./embedded_broker.ts";
 import { createBrokerRequestHandler } from "./request_handler.ts";
@@ -46,21 +45,14 @@ export function agentSocketPath(socketDir: string, name: string): string {
 
 /** Parse `hive --socket-dir DIR [--agents a,b] [--manager NAME] [--db PATH]`. */
 export function parseHiveArgs(args: readonly string[]): HiveOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "socket-dir": { type: "string" },
-        agents: { type: "string" },
-        manager: { type: "string", default: "manager" },
-        db: { type: "string" },
-      },
-    }));
-  } catch (error) {
-    throw asUsageError(error);
+  const { values, positionals } = parseFlags(args, {
+    "socket-dir": { type: "string" },
+    agents: { type: "string" },
+    manager: { type: "string", default: "manager" },
+    db: { type: "string" },
+  });
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0]}" for hive`);
   }
   const socketDir = values["socket-dir"];
   if (!socketDir) {
