@@ -21,6 +21,13 @@ export type FlagSpec = Record<
   { type: "string" | "boolean"; default?: string | boolean; short?: string }
 >;
 
+/** What {@linkcode parseFlags} returns: `values` typed by the flag table, and `positionals`. */
+export type ParsedFlags<T extends FlagSpec> = ReturnType<
+  typeof parseArgs<
+    { args: string[]; options: T; strict: true; allowPositionals: true }
+  >
+>;
+
 /**
  * `node:util` `parseArgs` in strict mode, its errors turned into a {@linkcode UsageError}
  * naming the flag: every subcommand parses its flags through this.
@@ -28,7 +35,7 @@ export type FlagSpec = Record<
 export function parseFlags<T extends FlagSpec>(
   args: readonly string[],
   options: T,
-) {
+): ParsedFlags<T> {
   try {
     return parseArgs({
       args: [...args],
