@@ -15,7 +15,7 @@ import {
   splitSubcommand,
   WAKE_USAGE,
   wantsHelp,
-} from "./lib/cli.ts";
+} from "./lib/commands/cli.ts";
 import {
   realEnvironment,
   resolveAgentName,
@@ -23,20 +23,27 @@ import {
   statePaths,
 } from "./lib/config.ts";
 import { createLogger } from "./lib/log.ts";
-import { UsageError } from "./lib/usage_error.ts";
+import { UsageError } from "./lib/commands/flags.ts";
 import { startHarness } from "./lib/harness.ts";
 import { isLoopbackHost } from "./lib/http/listen.ts";
-import { claudeBaseEnv, currentSelfCommand } from "./lib/self_command.ts";
+import {
+  claudeBaseEnv,
+  currentSelfCommand,
+} from "./lib/claude/self_command.ts";
 import { openEmbeddedBroker } from "./lib/broker/embedded_broker.ts";
 import { SocketBroker } from "./lib/broker/socket_client.ts";
 import { parseHiveArgs, runHive } from "./lib/broker/hive.ts";
-import { parseMcpArgs, runMcp } from "./lib/mcp_server.ts";
-import { parseStatsArgs, runStats, STATS_USAGE } from "./lib/stats_command.ts";
+import { parseMcpArgs, runMcp } from "./lib/commands/mcp_command.ts";
+import {
+  parseStatsArgs,
+  runStats,
+  STATS_USAGE,
+} from "./lib/commands/stats_command.ts";
 import {
   parseVacuumArgs,
   runVacuum,
   VACUUM_USAGE,
-} from "./lib/vacuum_command.ts";
+} from "./lib/commands/vacuum_command.ts";
 import type { Broker } from "./lib/broker/broker.ts";
 
 const VERSION = denoConfig.version;

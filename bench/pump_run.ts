@@ -12,7 +12,7 @@ import {
   writeFakeClaude,
 } from "./harness_setup.ts";
 import { type BenchContext, sleep } from "./measure.ts";
-import type { BusEvent } from "../lib/events.ts";
+import type { BusEvent } from "../lib/wire/events.ts";
 
 /** How many `stream` events the bus had emitted at a moment (`performance.now()`). */
 export interface PumpMark {

@@ -3,10 +3,10 @@
  * bus, the broker (embedded or the hive socket), runtime files, the turn loop and the web app.
  * `main.ts` calls {@linkcode startHarness} and waits; tests start one in-process the same way.
  */
-import { EVENT_STORE_MIGRATIONS, EventStore } from "./event_store.ts";
-import { Bus } from "./bus.ts";
-import { SseHub } from "./sse_hub.ts";
-import { AgentState } from "./agent_state.ts";
+import { EVENT_STORE_MIGRATIONS, EventStore } from "./events/event_store.ts";
+import { Bus } from "./events/bus.ts";
+import { SseHub } from "./events/sse_hub.ts";
+import { AgentState } from "./turn/agent_state.ts";
 import {
   type ConfigEnvironment,
   DEFAULT_ALLOWED_TOOLS,
@@ -14,21 +14,21 @@ import {
   type StatePaths,
   statePaths,
 } from "./config.ts";
-import { ContinueMarker } from "./continue_marker.ts";
-import { CredentialStore } from "./credentials.ts";
-import { locateClaude } from "./claude_locator.ts";
-import { loginCommandFrom, LoginFlow } from "./login_flow.ts";
+import { ContinueMarker } from "./turn/continue_marker.ts";
+import { CredentialStore } from "./claude/credentials.ts";
+import { locateClaude } from "./claude/claude_locator.ts";
+import { loginCommandFrom, LoginFlow } from "./claude/login_flow.ts";
 import type { Logger } from "./log.ts";
-import { ModelSetting } from "./model_setting.ts";
-import { type SelfCommand, writeRuntimeFiles } from "./runtime_files.ts";
-import { openDatabase } from "./sqlite.ts";
-import { StoreHealth } from "./store_health.ts";
-import { TurnLoop, type TurnStatsSink } from "./turn_loop.ts";
+import { ModelSetting } from "./turn/model_setting.ts";
+import { type SelfCommand, writeRuntimeFiles } from "./claude/runtime_files.ts";
+import { openDatabase } from "./sqlite/open.ts";
+import { StoreHealth } from "./sqlite/store_health.ts";
+import { TurnLoop, type TurnStatsSink } from "./turn/turn_loop.ts";
 import {
   TurnStatsRecorder,
   type TurnTicket,
 } from "./stats/turn_stats_recorder.ts";
-import { killLeftovers, spawnClaude } from "./claude_process.ts";
+import { killLeftovers, spawnClaude } from "./claude/claude_process.ts";
 import type { Broker } from "./broker/broker.ts";
 import { ReopeningBroker } from "./broker/reopening_broker.ts";
 import {

@@ -5,14 +5,17 @@
  * page opened after a restart: the slow path).
  */
 import { join } from "node:path";
-import { Bus } from "../../lib/bus.ts";
-import { EVENT_STORE_MIGRATIONS, EventStore } from "../../lib/event_store.ts";
-import type { LiveEvent } from "../../lib/events.ts";
+import { Bus } from "../../lib/events/bus.ts";
+import {
+  EVENT_STORE_MIGRATIONS,
+  EventStore,
+} from "../../lib/events/event_store.ts";
+import type { LiveEvent } from "../../lib/wire/events.ts";
 import { createApp } from "../../lib/http/app.ts";
 import { createEventRoutes } from "../../lib/http/events_routes.ts";
-import { openDatabase } from "../../lib/sqlite.ts";
-import { SseHub } from "../../lib/sse_hub.ts";
-import { StoreHealth } from "../../lib/store_health.ts";
+import { openDatabase } from "../../lib/sqlite/open.ts";
+import { SseHub } from "../../lib/events/sse_hub.ts";
+import { StoreHealth } from "../../lib/sqlite/store_health.ts";
 import { streamLine } from "../fixtures/stream_mix.ts";
 import { benchLogger } from "../harness_setup.ts";
 import { type BenchCase, median, row } from "../measure.ts";

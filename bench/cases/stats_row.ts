@@ -4,14 +4,14 @@
  * health updated) against one bare prepared INSERT of the same row into the same table.
  */
 import { join } from "node:path";
-import { openDatabase } from "../../lib/sqlite.ts";
+import { openDatabase } from "../../lib/sqlite/open.ts";
 import { TurnStatsRecorder } from "../../lib/stats/turn_stats_recorder.ts";
-import { StoreHealth } from "../../lib/store_health.ts";
+import { StoreHealth } from "../../lib/sqlite/store_health.ts";
 import {
   TURN_STATS_COLUMNS,
   TURN_STATS_MIGRATIONS,
-} from "../../lib/turn_stats_store.ts";
-import type { TurnStatsRow } from "../../lib/turn_stats_row.ts";
+} from "../../lib/stats/turn_stats_store.ts";
+import type { TurnStatsRow } from "../../lib/stats/turn_stats_row.ts";
 import { benchLogger } from "../harness_setup.ts";
 import { type BenchCase, median, row } from "../measure.ts";
 

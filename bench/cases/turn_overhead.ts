@@ -6,7 +6,7 @@
  * a shell script (`cat` of the mix), so its own start-up noise does not swamp a few ms.
  */
 import { join } from "node:path";
-import type { BusEvent } from "../../lib/events.ts";
+import type { BusEvent } from "../../lib/wire/events.ts";
 import {
   benchLogger,
   startBenchHarness,

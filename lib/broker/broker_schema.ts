@@ -5,7 +5,7 @@
  * since each one is written on every message: `messages_inbox` serves both an agent's pending
  * messages (`delivered_at IS NULL`) and its history; the partial ones hold only what is pending.
  */
-import { hasColumn, type Migration } from "../migrate.ts";
+import { hasColumn, type Migration } from "../sqlite/migrate.ts";
 
 /** The broker store's migrations, applied by `openDatabase(path, BROKER_MIGRATIONS)`. */
 export const BROKER_MIGRATIONS: readonly Migration[] = [

@@ -6,7 +6,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { createLogger, type Logger } from "../log.ts";
-import { openDatabase } from "../sqlite.ts";
+import { openDatabase } from "../sqlite/open.ts";
 import type {
   AgentSummary,
   BrokerMessage,

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
-import { parseFlags, UsageError } from "../usage_error.ts";
+import { parseFlags, UsageError } from "../commands/flags.ts";
 import { assertAgentName, BrokerError } from "./broker_api.ts";
 import { type EmbeddedBroker, openEmbeddedBroker } from "./embedded_broker.ts";
 import { createBrokerRequestHandler } from "./request_handler.ts";

@@ -6,7 +6,7 @@
  */
 import type { Broker } from "./broker.ts";
 import { type BrokerApi, BrokerError } from "./broker_api.ts";
-import type { StoreHealth } from "../store_health.ts";
+import type { StoreHealth } from "../sqlite/store_health.ts";
 
 /** The store's name in `/api/state.stores`. */
 export const BROKER_STORE = "broker";

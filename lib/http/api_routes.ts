@@ -5,14 +5,14 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { AgentState } from "../agent_state.ts";
+import type { AgentState } from "../turn/agent_state.ts";
 import type { Broker } from "../broker/broker.ts";
-import { isValidModelName } from "../cli.ts";
-import type { CredentialStore } from "../credentials.ts";
-import type { LiveEvent } from "../events.ts";
-import type { LoginFlow } from "../login_flow.ts";
-import type { ModelSetting } from "../model_setting.ts";
-import type { StoreHealth } from "../store_health.ts";
+import { isValidModelName } from "../commands/cli.ts";
+import type { CredentialStore } from "../claude/credentials.ts";
+import type { LiveEvent } from "../wire/events.ts";
+import type { LoginFlow } from "../claude/login_flow.ts";
+import type { ModelSetting } from "../turn/model_setting.ts";
+import type { StoreHealth } from "../sqlite/store_health.ts";
 import { readJsonObject, requireId, requireString } from "./json_body.ts";
 
 /** The turn loop's commands the routes call. */

@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../log.ts";
-import { LoginNotRunningError } from "../login_flow.ts";
+import { LoginNotRunningError } from "../claude/login_flow.ts";
 import { limitBody, refuseCrossOrigin, requireToken } from "./guard.ts";
 import { BrokerTimeoutError } from "./api_routes.ts";
 import { BrokerError, type BrokerErrorCode } from "../broker/broker_api.ts";

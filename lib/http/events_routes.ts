@@ -5,10 +5,14 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { Bus } from "../bus.ts";
-import { HISTORY_LIMIT } from "../bus.ts";
+import type { Bus } from "../events/bus.ts";
+import { HISTORY_LIMIT } from "../events/bus.ts";
 import type { Logger } from "../log.ts";
-import { encodeSseComment, encodeSseEvent, type SseHub } from "../sse_hub.ts";
+import {
+  encodeSseComment,
+  encodeSseEvent,
+  type SseHub,
+} from "../events/sse_hub.ts";
 
 /** What {@linkcode createEventRoutes} needs. */
 export interface EventRoutesDeps {

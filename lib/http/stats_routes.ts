@@ -21,7 +21,7 @@ import {
   windowBounds,
   windowStats,
 } from "../stats/window.ts";
-import type { TurnStatsReader } from "../turn_stats_store.ts";
+import type { TurnStatsReader } from "../stats/turn_stats_store.ts";
 
 /** What the stats routes need. */
 export interface StatsRoutesDeps {

@@ -3,7 +3,7 @@
  * result_kind, each group summarized as `/api/stats` does, plus the total; and its rendering as
  * a plain-text table in the manner of `ccusage` (one line per group, a totals line).
  */
-import type { TurnStatsRow } from "../turn_stats_row.ts";
+import type { TurnStatsRow } from "./turn_stats_row.ts";
 import { summarize, type TurnStatsSummary } from "./summary.ts";
 
 /** What rows can be grouped by. */

@@ -4,7 +4,7 @@
  * `/api/stats` buckets, the `stats` command's groups and their totals, so every reader of the
  * rows answers the same question the same way.
  */
-import type { ResultKind, TurnStatsRow } from "../turn_stats_row.ts";
+import type { ResultKind, TurnStatsRow } from "./turn_stats_row.ts";
 
 /** Token sums by kind. */
 export interface TokenTotals {

@@ -5,7 +5,7 @@
  * when `vacuum` deletes old rows; a restart is an ordinary counter reset. Gauges describe the
  * latest row. Token types are Claude Code's OpenTelemetry values, so existing dashboards fit.
  */
-import type { TurnStatsRow } from "../turn_stats_row.ts";
+import type { TurnStatsRow } from "./turn_stats_row.ts";
 import type {
   HistogramSample,
   Labels,

@@ -8,21 +8,21 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "../log.ts";
-import { openDatabase } from "../sqlite.ts";
-import type { StoreHealth } from "../store_health.ts";
-import type { StoredTurnStatsRow, TurnStatsRow } from "../turn_stats_row.ts";
+import { openDatabase } from "../sqlite/open.ts";
+import type { StoreHealth } from "../sqlite/store_health.ts";
+import type { StoredTurnStatsRow, TurnStatsRow } from "./turn_stats_row.ts";
 import {
   changeOnDisk,
   checkIntegrity,
   fileIdentity,
-} from "./sqlite_file_check.ts";
+} from "../sqlite/file_check.ts";
 import {
   TURN_STATS_MIGRATIONS,
   type TurnStart,
   type TurnStatsListQuery,
   type TurnStatsReader,
   TurnStatsStore,
-} from "../turn_stats_store.ts";
+} from "./turn_stats_store.ts";
 
 /** The store's name in `/api/state.stores`. */
 export const TURN_STATS_STORE = "turn_stats";

@@ -4,8 +4,8 @@
  * `user_version` 0, maybe without the `last_*` columns: columns are added, never dropped).
  */
 import type { DatabaseSync } from "node:sqlite";
-import { hasColumn, type Migration } from "../migrate.ts";
-import type { TurnStatsRow } from "../turn_stats_row.ts";
+import { hasColumn, type Migration } from "../sqlite/migrate.ts";
+import type { TurnStatsRow } from "./turn_stats_row.ts";
 
 /** The store's file name in a state dir (SPEC §3). */
 export const TURN_STATS_FILE = "hyperhive-turn-stats.sqlite";

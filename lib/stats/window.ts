@@ -3,7 +3,7 @@
  * daily ones) and the bucketing of rows into them. Buckets are aligned to UTC hours and days and
  * the last one holds "now", so two clients asking within the same hour see the same buckets.
  */
-import type { TurnStatsRow } from "../turn_stats_row.ts";
+import type { TurnStatsRow } from "./turn_stats_row.ts";
 import { summarize, type TurnStatsSummary } from "./summary.ts";
 
 /** A window's name as the query gives it. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parseHiveArgs, runHive, startHive } from "../../lib/broker/hive.ts";
 import { SocketBroker } from "../../lib/broker/socket_client.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
-import { UsageError } from "../../lib/usage_error.ts";
+import { UsageError } from "../../lib/commands/flags.ts";
 import { delay } from "./broker_fixture.ts";
 
 Deno.test("parseHiveArgs reads the flags and names the bad one", () => {

@@ -3,19 +3,22 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { Bus } from "../../lib/bus.ts";
-import { EVENT_STORE_MIGRATIONS, EventStore } from "../../lib/event_store.ts";
+import { Bus } from "../../lib/events/bus.ts";
+import {
+  EVENT_STORE_MIGRATIONS,
+  EventStore,
+} from "../../lib/events/event_store.ts";
 import {
   EVENT_KINDS,
   type EventKind,
   type LiveEvent,
   streamEvent,
-} from "../../lib/events.ts";
+} from "../../lib/wire/events.ts";
 import { createEventRoutes } from "../../lib/http/events_routes.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
-import { openDatabase } from "../../lib/sqlite.ts";
-import { SseHub, type SseHubOptions } from "../../lib/sse_hub.ts";
-import { StoreHealth } from "../../lib/store_health.ts";
+import { openDatabase } from "../../lib/sqlite/open.ts";
+import { SseHub, type SseHubOptions } from "../../lib/events/sse_hub.ts";
+import { StoreHealth } from "../../lib/sqlite/store_health.ts";
 
 /** One event of every kind; the mapped type makes a new kind a compile error here. */
 const SAMPLES: { [K in EventKind]: Extract<LiveEvent, { kind: K }> } = {

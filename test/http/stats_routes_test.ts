@@ -8,13 +8,13 @@ import {
   createStatsRoutes,
   type StatsRoutesDeps,
 } from "../../lib/http/stats_routes.ts";
-import { openDatabase } from "../../lib/sqlite.ts";
+import { openDatabase } from "../../lib/sqlite/open.ts";
 import { DURATION_BOUNDS_SECONDS } from "../../lib/stats/turn_metrics.ts";
-import type { TurnStatsRow } from "../../lib/turn_stats_row.ts";
+import type { TurnStatsRow } from "../../lib/stats/turn_stats_row.ts";
 import {
   TURN_STATS_MIGRATIONS,
   TurnStatsStore,
-} from "../../lib/turn_stats_store.ts";
+} from "../../lib/stats/turn_stats_store.ts";
 
 const NOW = Date.UTC(2026, 0, 10, 13, 25);
 const NOW_S = NOW / 1000;

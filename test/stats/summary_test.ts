@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { TurnStatsRow } from "../../lib/turn_stats_row.ts";
+import type { TurnStatsRow } from "../../lib/stats/turn_stats_row.ts";
 import { turnStatsRow } from "../fixtures/turn_stats_row.ts";
 import {
   contextTokens,

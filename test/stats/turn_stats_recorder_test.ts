@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { createMemoryLogger } from "../../lib/log.ts";
-import { StoreHealth } from "../../lib/store_health.ts";
+import { StoreHealth } from "../../lib/sqlite/store_health.ts";
 import type {
   StoredTurnStatsRow,
   TurnStatsRow,
-} from "../../lib/turn_stats_row.ts";
+} from "../../lib/stats/turn_stats_row.ts";
 import {
   TURN_STATS_STORE,
   TurnStatsRecorder,
@@ -16,8 +16,8 @@ import {
   RESTART_NOTE,
   TURN_STATS_MIGRATIONS,
   TurnStatsStore,
-} from "../../lib/turn_stats_store.ts";
-import { openDatabase } from "../../lib/sqlite.ts";
+} from "../../lib/stats/turn_stats_store.ts";
+import { openDatabase } from "../../lib/sqlite/open.ts";
 import { turnStatsRow } from "../fixtures/turn_stats_row.ts";
 
 function sampleRow(n: number): TurnStatsRow {
@@ -265,7 +265,8 @@ Deno.test(
   withRecorder(async ({ path, recorder, landed }) => {
     const module =
       new URL("../../lib/stats/turn_stats_recorder.ts", import.meta.url).href;
-    const health = new URL("../../lib/store_health.ts", import.meta.url).href;
+    const health =
+      new URL("../../lib/sqlite/store_health.ts", import.meta.url).href;
     const log = new URL("../../lib/log.ts", import.meta.url).href;
     const script = `
       import { TurnStatsRecorder } from ${JSON.stringify(module)};

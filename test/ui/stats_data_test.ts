@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { summarize } from "../../lib/stats/summary.ts";
 import { STATS_WINDOWS, windowStats } from "../../lib/stats/window.ts";
-import type { TurnStatsRow } from "../../lib/turn_stats_row.ts";
+import type { TurnStatsRow } from "../../lib/stats/turn_stats_row.ts";
 import { parseStatsReport, readWindow } from "../../ui/src/stats_data.ts";
 import { turnStatsRow } from "../fixtures/turn_stats_row.ts";
 

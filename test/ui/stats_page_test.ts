@@ -14,7 +14,7 @@ import type { Harness } from "../../lib/harness.ts";
 import type {
   StoredTurnStatsRow,
   TurnStatsRow,
-} from "../../lib/turn_stats_row.ts";
+} from "../../lib/stats/turn_stats_row.ts";
 import { startInProcessHarness } from "../fixtures/in_process_harness.ts";
 import {
   CHROMIUM_ARGS,

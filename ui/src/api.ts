@@ -3,7 +3,7 @@
  * exception, with the server's `{"error": ...}` text when it refused, so a view can show it
  * inline next to the control that asked.
  */
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 
 /** An answer: the JSON body, or why not. */
 export type ApiResult =

@@ -35,7 +35,7 @@ import {
   type TurnRow,
   type TurnSummary,
 } from "./turn_summary.ts";
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 
 /** What the page is built with. */
 export interface AppProps {

@@ -6,7 +6,7 @@
  * missed; a `{"kind":"reset"}` frame (other boot, too old) reloads state and history. The stream
  * is opened before the snapshot is read, so nothing falls between the two.
  */
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 import { SseParser } from "./sse_parser.ts";
 
 /** An event as the page gets it: `{seq, kind, ...}`. */

@@ -3,7 +3,7 @@
  * turn state and since-when, model, context gauge, unread count, last turn's cost. Events with
  * `seq <= state.seq` are already in the snapshot, so the caller applies only newer ones.
  */
-import { isRecord, readTokenUsage } from "../../lib/events.ts";
+import { isRecord, readTokenUsage } from "../../lib/wire/events.ts";
 
 /** The header's view of the agent. */
 export interface HeaderState {

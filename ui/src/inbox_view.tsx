@@ -5,7 +5,7 @@
  * @module The inbox panel: the newest messages to and from the agent, waiting ones marked.
  */
 import type { JSX } from "preact";
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 import { formatRelative } from "./format.ts";
 
 /** A message as `/api/inbox` lists it. */

@@ -7,7 +7,7 @@
  */
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 import { formatRelative } from "./format.ts";
 
 /** An open question. */

@@ -3,7 +3,7 @@
  * todo list and the header. A snapshot replaces it all; live events extend it and say what else
  * may have changed on the server (loose ends, inbox, state) so the page asks only then.
  */
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 import type { FeedEvent, FeedSnapshot } from "./feed.ts";
 import {
   applyHeaderEvent,

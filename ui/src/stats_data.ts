@@ -3,7 +3,7 @@
  * figures at the edge (a missing or odd field reads as zero or "none" instead of breaking the
  * page), and the windows the page can ask for.
  */
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 
 /** A window `/api/stats` answers for. */
 export type StatsWindowName = "24h" | "7d" | "30d";

@@ -6,7 +6,7 @@
  * slow poll backs this up and moves the buckets on as time passes. The page's token travels as
  * its `hive_token` cookie, so a same-origin `EventSource` needs nothing more.
  */
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 
 /** How the line to the harness is doing. */
 export type LiveStatus = "connecting" | "live" | "reconnecting";

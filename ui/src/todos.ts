@@ -5,7 +5,7 @@
  * that gets an id already listed means claude started a new task list (a new session), so the
  * old tasks go. Pure and DOM-free.
  */
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 
 /** A todo item's progress. */
 export type TodoStatus = "pending" | "in_progress" | "completed";

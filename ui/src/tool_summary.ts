@@ -3,7 +3,7 @@
  * `$ ls -la` for Bash, the path for Read/Write/Edit, the pattern for Grep, the question for
  * `ask_operator`. Unknown tools fall back to their input as compact JSON. Pure.
  */
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 import { compactJson } from "./format.ts";
 
 const BROKER_PREFIX = "mcp__hyperhive__";

@@ -5,7 +5,11 @@
  * the turn-stats row. Pure and DOM-free, so it is tested in Deno and the view only draws rows.
  * Memory is bounded: past `cap` rows the oldest go.
  */
-import { isRecord, readTokenUsage, type TokenUsage } from "../../lib/events.ts";
+import {
+  isRecord,
+  readTokenUsage,
+  type TokenUsage,
+} from "../../lib/wire/events.ts";
 import { compactJson } from "./format.ts";
 
 /** A tool's answer, as a person reads it. */

@@ -3,7 +3,7 @@
  * estimate, p50/p95 duration, top tools) and the recent-turns table, both from turn-stats rows
  * (SPEC §7) as `/api/turn-stats` lists them and `turn_stats_recorded` adds them. Pure.
  */
-import { isRecord } from "../../lib/events.ts";
+import { isRecord } from "../../lib/wire/events.ts";
 
 /** A turn-stats row, read defensively. */
 export interface TurnRow {

@@ -1,0 +1,173 @@
+/**
+ * @module `hive-harness mcp` (SPEC §4.3, §8): the stdio MCP server claude starts from the
+ * harness's MCP config, named `hyperhive`. It talks to the broker the harness uses — the `hive`
+ * socket, or the embedded sqlite file beside the harness — and serves the broker tools. stdout
+ * is the protocol, so logs go to stderr only; startup opens nothing slow, since claude waits for
+ * it (`alwaysLoad: true`).
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import process from "node:process";
+import { join } from "node:path";
+import type { Logger } from "../log.ts";
+import { parseFlags, UsageError } from "./flags.ts";
+import { AGENT_NAME_PATTERN } from "../broker/broker_api.ts";
+import { openEmbeddedBroker } from "../broker/embedded_broker.ts";
+import {
+  type BrokerRequester,
+  registerBrokerTools,
+} from "../broker/mcp_tools.ts";
+import { createBrokerRequestHandler } from "../broker/request_handler.ts";
+import { SocketBroker } from "../broker/socket_client.ts";
+import { STATUS_FILE_NAME, writeStatusFile } from "../broker/status_file.ts";
+
+/** `mcp`'s options. */
+export interface McpOptions {
+  agent: string;
+  role: "agent" | "manager";
+  /** The `hive` socket; when absent, the embedded store at `brokerDb`. */
+  hiveSocket: string | undefined;
+  brokerDb: string | undefined;
+  /** Where `hyperhive-status` is written on `set_status`. */
+  stateDir: string | undefined;
+}
+
+/** What `mcp` needs from its caller. */
+export interface McpDeps {
+  log: Logger;
+  /** Stops the server; it also stops when stdin ends. */
+  signal?: AbortSignal;
+}
+
+/** The MCP server's name: claude prefixes its tools with `mcp__hyperhive__`. */
+export const MCP_SERVER_NAME = "hyperhive";
+
+/**
+ * Parse `mcp --agent NAME [--role agent|manager] (--hive-socket PATH | --broker-db PATH)
+ * [--state-dir DIR]`; without either broker flag, `DIR/hyperhive-broker.sqlite` of `--state-dir`.
+ */
+export function parseMcpArgs(args: readonly string[]): McpOptions {
+  const { values, positionals } = parseFlags(args, {
+    agent: { type: "string" },
+    role: { type: "string", default: "agent" },
+    "hive-socket": { type: "string" },
+    "broker-db": { type: "string" },
+    "state-dir": { type: "string" },
+  });
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0]}" for mcp`);
+  }
+  const agent = values.agent?.trim();
+  if (!agent) {
+    throw new UsageError(
+      "--agent is required: the agent this server acts as",
+      "--agent",
+    );
+  }
+  if (!AGENT_NAME_PATTERN.test(agent)) {
+    throw new UsageError(`--agent: invalid agent name "${agent}"`, "--agent");
+  }
+  const role = values.role;
+  if (role !== "agent" && role !== "manager") {
+    throw new UsageError(
+      `--role must be agent or manager, got "${role}"`,
+      "--role",
+    );
+  }
+  const hiveSocket = values["hive-socket"] || undefined;
+  const stateDir = values["state-dir"] || undefined;
+  let brokerDb = values["broker-db"] || undefined;
+  if (hiveSocket && brokerDb) {
+    throw new UsageError(
+      "--hive-socket and --broker-db exclude each other",
+      "--broker-db",
+    );
+  }
+  if (!hiveSocket && !brokerDb) {
+    if (!stateDir) {
+      throw new UsageError(
+        "--hive-socket or --broker-db (or --state-dir) is required",
+        "--hive-socket",
+      );
+    }
+    brokerDb = join(stateDir, "hyperhive-broker.sqlite");
+  }
+  return { agent, role, hiveSocket, brokerDb, stateDir };
+}
+
+/** Serve the broker tools over stdio until stdin ends or the signal fires; exit code. */
+export async function runMcp(
+  options: McpOptions,
+  deps: McpDeps,
+): Promise<number> {
+  const { log } = deps;
+  const identity = { agent: options.agent, role: options.role };
+  let request: BrokerRequester;
+  let closeBroker: () => Promise<void>;
+  if (options.hiveSocket) {
+    // Long enough to ride out a broker restart, short enough that claude gets an error, not a hang.
+    const client = new SocketBroker(options.hiveSocket, {
+      role: options.role,
+      connectTimeoutMs: 5000,
+    });
+    request = (body, signal) =>
+      client.request(
+        body,
+        signal ? { signal, waitMs: waitOf(body) } : { waitMs: waitOf(body) },
+      );
+    closeBroker = () => client.close();
+  } else {
+    try {
+      // The harness's own process runs the scheduler; this one only reads and writes.
+      const broker = openEmbeddedBroker(options.brokerDb!, {
+        log,
+        schedule: false,
+      });
+      await broker.addAgent(options.agent);
+      request = createBrokerRequestHandler(broker, identity, { log });
+      closeBroker = () => broker.close();
+    } catch (error) {
+      log.error("Cannot open the broker store", {
+        path: options.brokerDb,
+        error,
+      });
+      return 1;
+    }
+  }
+  const server = new McpServer({ name: MCP_SERVER_NAME, version: "0.1.0" });
+  const statusPath = options.stateDir
+    ? join(options.stateDir, STATUS_FILE_NAME)
+    : undefined;
+  registerBrokerTools(server, {
+    request,
+    role: options.role,
+    ...(statusPath
+      ? {
+        onOwnStatus: (text: string) => writeStatusFile(statusPath, text, log),
+      }
+      : {}),
+  });
+  const transport = new StdioServerTransport();
+  const ended = new Promise<void>((resolve) => {
+    process.stdin.once("end", () => resolve());
+    process.stdin.once("close", () => resolve());
+    transport.onclose = () => resolve();
+    deps.signal?.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await server.connect(transport);
+  log.info("MCP server ready", {
+    agent: options.agent,
+    role: options.role,
+    broker: options.hiveSocket ?? options.brokerDb,
+  });
+  await ended;
+  await server.close().catch(() => {});
+  await closeBroker();
+  return 0;
+}
+
+function waitOf(body: Record<string, unknown>): number {
+  return typeof body.wait_seconds === "number"
+    ? Math.min(body.wait_seconds, 180) * 1000
+    : 0;
+}

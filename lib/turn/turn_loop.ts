@@ -1,0 +1,491 @@
+/**
+ * @module The turn loop (SPEC §4): wait for a wake-up, run one claude turn for it, record one
+ * turn-stats row per claude invocation, and mark the wake-up delivered only when its turn ended.
+ * It also owns the small command surface the HTTP routes call: new session, compact, cancel,
+ * and "a credential arrived". Waiting states (rate limited, needs login, claude missing) hold
+ * wake-ups in the inbox instead of burning them.
+ */
+import type { Broker, Wakeup } from "../broker/broker.ts";
+import type { AgentState } from "./agent_state.ts";
+import type { Role } from "../config.ts";
+import type { CredentialStore } from "../claude/credentials.ts";
+import type { LiveEvent } from "../wire/events.ts";
+import type { Logger } from "../log.ts";
+import type { ModelSetting } from "./model_setting.ts";
+import type { RuntimeFiles } from "../claude/runtime_files.ts";
+import {
+  classifyTurn,
+  type ResultKind,
+  type TurnStatsRow,
+} from "../stats/turn_stats_row.ts";
+import { runInvocation, type SpawnClaude } from "./turn_runner.ts";
+import type { TurnSignal } from "./turn_observer.ts";
+import { Poke } from "./poke.ts";
+import { ContinueMarker } from "./continue_marker.ts";
+
+/** Where turn rows go; best-effort, never throws. */
+export interface TurnStatsSink {
+  /** Note that a turn started, so a crash mid-turn is recorded at the next start. */
+  begin(
+    info: {
+      agent: string;
+      role: string;
+      model: string;
+      wake_from: string;
+      started_at: number;
+    },
+  ): unknown;
+  /** Record the row of a finished turn (and clear its begin marker); the stored row, if it landed. */
+  record(row: TurnStatsRow, token: unknown): { id: number } | null;
+}
+
+/** Everything the loop needs, passed in. */
+export interface TurnLoopDeps {
+  agent: string;
+  role: Role;
+  broker: Broker;
+  emit: (event: LiveEvent) => unknown;
+  state: AgentState;
+  model: ModelSetting;
+  stats: TurnStatsSink;
+  credentials: CredentialStore;
+  files: RuntimeFiles;
+  spawn: SpawnClaude;
+  locateClaude: () => { path: string } | { path: null; searched: string };
+  cwd: string;
+  /** The environment claude starts from (without the harness's own secrets). */
+  baseEnv: Record<string, string>;
+  allowedTools: readonly string[];
+  continueMarker: ContinueMarker;
+  log: Logger;
+  now?: () => number;
+  monotonic?: () => number;
+  /** Grace before a cancelled claude is killed. */
+  graceMs?: number;
+  /** How long the post-turn broker counts may take before they are recorded NULL. */
+  brokerCountTimeoutMs?: number;
+  /** Longest single long-poll of the inbox. */
+  wakeWaitMs?: number;
+  /** Rate-limit wait when claude names no reset time. */
+  rateLimitBackoffMs?: number;
+  /** How often a missing claude is looked for again. */
+  claudeRecheckMs?: number;
+}
+
+type TurnPurpose = "wake" | "compact" | "retry";
+
+/** The outcome of one claude invocation, as the loop needs it. */
+interface TurnOutcome {
+  resultKind: ResultKind;
+  cancelled: boolean;
+  /** The wake-up must wait in the inbox (rate limit, login) rather than be marked delivered. */
+  hold: boolean;
+}
+
+/** The running loop and its commands. */
+export class TurnLoop {
+  #deps: TurnLoopDeps;
+  #now: () => number;
+  #poke = new Poke();
+  #cancel: AbortController | null = null;
+  #skipContinueOnce = false;
+  #compactRequested = false;
+  #running = false;
+  #crashed: string | null = null;
+  #brokerDown = false;
+  #credentialsVersion = 0;
+
+  constructor(deps: TurnLoopDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** Whether the loop runs (for `/healthz`). */
+  get alive(): boolean {
+    return this.#running && this.#crashed === null;
+  }
+
+  /** Next turn runs without `--continue` (one-shot). */
+  requestNewSession(): void {
+    this.#skipContinueOnce = true;
+  }
+
+  /** Run `/compact` as a turn when idle; false while a turn runs. */
+  requestCompact(): boolean {
+    if (this.#deps.state.turnState !== "idle" || this.#compactRequested) {
+      return false;
+    }
+    this.#compactRequested = true;
+    this.#poke.poke();
+    return true;
+  }
+
+  /** Stop the running turn; false when none runs. */
+  cancel(): boolean {
+    if (this.#cancel === null || this.#cancel.signal.aborted) return false;
+    this.#cancel.abort();
+    return true;
+  }
+
+  /** A credential was saved or a login flow finished: try again. */
+  credentialsChanged(): void {
+    this.#credentialsVersion++;
+    if (this.#deps.state.status === "needs_login_idle") {
+      this.#deps.state.setStatus("needs_login_in_progress");
+    }
+    this.#poke.poke();
+  }
+
+  /** Run until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#running = true;
+    try {
+      while (!signal.aborted) {
+        try {
+          await this.#iterate(signal);
+        } catch (error) {
+          if (signal.aborted) break;
+          this.#deps.log.error("Turn loop iteration failed; going on", {
+            error,
+          });
+          await this.#poke.wait(1000, signal);
+        }
+      }
+    } catch (error) {
+      this.#crashed = error instanceof Error ? error.message : String(error);
+      throw error;
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #iterate(signal: AbortSignal): Promise<void> {
+    if (!(await this.#gate(signal))) return;
+    if (this.#compactRequested) {
+      this.#compactRequested = false;
+      await this.#runTurn({
+        purpose: "compact",
+        prompt: "/compact",
+        wakeFrom: "operator",
+        body: "/compact",
+        unread: 0,
+      });
+      return;
+    }
+    const wakeup = await this.#nextWakeup(signal);
+    if (wakeup === null) return;
+    await this.#handleWakeup(wakeup);
+  }
+
+  /** Wait out states in which no turn can run; true when a turn may run now. */
+  async #gate(signal: AbortSignal): Promise<boolean> {
+    const { state } = this.#deps;
+    if (state.status === "rate_limited") {
+      const until = state.rateLimitedUntil ?? 0;
+      const waitMs = until * 1000 - this.#now();
+      if (waitMs > 0) {
+        await this.#poke.wait(Math.min(waitMs, 60_000), signal);
+        return false;
+      }
+      state.setStatus("online");
+    }
+    if (state.status === "needs_login_idle") {
+      await this.#poke.wait(60_000, signal);
+      return false;
+    }
+    const located = this.#deps.locateClaude();
+    if (located.path === null) {
+      if (state.status !== "claude_missing") {
+        this.#deps.log.error(
+          "Cannot find the Claude Code CLI; waiting for it",
+          { searched: located.searched },
+        );
+        this.#deps.emit({
+          kind: "note",
+          text:
+            `claude not found (searched ${located.searched}); waiting for it`,
+        });
+      }
+      state.setStatus(
+        "claude_missing",
+        `claude not found: searched ${located.searched}`,
+      );
+      await this.#poke.wait(this.#deps.claudeRecheckMs ?? 5000, signal);
+      return false;
+    }
+    if (state.status === "claude_missing") state.setStatus("online");
+    return true;
+  }
+
+  async #nextWakeup(signal: AbortSignal): Promise<Wakeup | null> {
+    const waitSignal = AbortSignal.any([signal, this.#poke.signal()]);
+    try {
+      const wakeup = await this.#deps.broker.nextWakeup(this.#deps.agent, {
+        waitMs: this.#deps.wakeWaitMs ?? 30_000,
+        signal: waitSignal,
+      });
+      if (this.#brokerDown) {
+        this.#brokerDown = false;
+        this.#deps.log.info("Broker answers again");
+        this.#deps.emit({ kind: "note", text: "broker answers again" });
+      }
+      return wakeup;
+    } catch (error) {
+      if (waitSignal.aborted) return null;
+      if (!this.#brokerDown) {
+        this.#brokerDown = true;
+        this.#deps.log.error("Cannot reach the broker; retrying", { error });
+        this.#deps.emit({
+          kind: "note",
+          text: `cannot reach the broker: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        });
+      }
+      await this.#poke.wait(2000, signal);
+      return null;
+    }
+  }
+
+  async #handleWakeup(wakeup: Wakeup): Promise<void> {
+    this.#deps.state.setWorkingOnWakeup(true);
+    try {
+      await this.#runWakeup(wakeup);
+    } finally {
+      this.#deps.state.setWorkingOnWakeup(false);
+    }
+  }
+
+  async #runWakeup(wakeup: Wakeup): Promise<void> {
+    const prompt = promptFor(wakeup);
+    const first = await this.#runTurn({
+      purpose: "wake",
+      prompt,
+      wakeFrom: wakeup.from,
+      body: wakeup.body,
+      unread: wakeup.unread,
+    });
+    let last = first;
+    if (first.resultKind === "prompt_too_long" && !first.cancelled) {
+      const compact = await this.#runTurn({
+        purpose: "compact",
+        prompt: "/compact",
+        wakeFrom: "system",
+        body: "/compact",
+        unread: wakeup.unread,
+      });
+      if (!compact.cancelled) {
+        last = await this.#runTurn({
+          purpose: "retry",
+          prompt,
+          wakeFrom: wakeup.from,
+          body: wakeup.body,
+          unread: wakeup.unread,
+        });
+      }
+    }
+    if (last.hold) return;
+    try {
+      await this.#deps.broker.markDelivered(this.#deps.agent, wakeup.id);
+    } catch (error) {
+      this.#deps.log.error(
+        "Cannot mark wake-up delivered; it will come again",
+        { id: wakeup.id, error },
+      );
+    }
+  }
+
+  async #runTurn(
+    turn: {
+      purpose: TurnPurpose;
+      prompt: string;
+      wakeFrom: string;
+      body: string;
+      unread: number;
+    },
+  ): Promise<TurnOutcome> {
+    const deps = this.#deps;
+    const located = deps.locateClaude();
+    const model = deps.model.current;
+    const startedAt = Math.floor(this.#now() / 1000);
+    const continueSession = turn.purpose !== "wake"
+      ? true
+      : !this.#takeSkipContinue() && deps.continueMarker.matches(deps.cwd);
+    deps.state.setUnread(turn.unread);
+    deps.state.setCurrentWake({ from: turn.wakeFrom, body: turn.body });
+    deps.emit({
+      kind: "turn_start",
+      from: turn.wakeFrom,
+      body: turn.body,
+      unread: turn.unread,
+    });
+    deps.state.setTurnState(
+      turn.purpose === "compact" ? "compacting" : "thinking",
+    );
+    const token = deps.stats.begin({
+      agent: deps.agent,
+      role: deps.role,
+      model,
+      wake_from: turn.wakeFrom,
+      started_at: startedAt,
+    });
+    this.#cancel = new AbortController();
+    let hold = false;
+    const credentialsAtStart = this.#credentialsVersion;
+    const onSignal = (signal: TurnSignal) => {
+      // A credential that arrived while this turn ran is not the one it was refused with.
+      const stale = this.#credentialsVersion !== credentialsAtStart;
+      hold = this.#onSignal(signal, stale) || hold;
+    };
+    const { ending, observer, durationMs } = await runInvocation({
+      command: located.path ?? "claude",
+      prompt: turn.prompt,
+      model,
+      continueSession,
+      cwd: deps.cwd,
+      env: {
+        ...deps.baseEnv,
+        ...deps.credentials.env(),
+        DISABLE_AUTO_COMPACT: "1",
+      },
+      files: deps.files,
+      allowedTools: deps.allowedTools,
+    }, {
+      spawn: deps.spawn,
+      emit: deps.emit,
+      log: deps.log,
+      onSignal,
+      cancel: this.#cancel.signal,
+      ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),
+      ...(deps.monotonic ? { monotonic: deps.monotonic } : {}),
+    });
+    this.#cancel = null;
+    if (ending.spawnError !== null) {
+      deps.state.setStatus("claude_missing", ending.spawnError);
+      hold = true;
+    }
+    if (observer.sessionId !== null) deps.continueMarker.remember(deps.cwd);
+    const { result_kind: resultKind, note } = classifyTurn(ending);
+    if (
+      resultKind === "ok" && deps.state.status === "needs_login_in_progress"
+    ) deps.state.setStatus("online");
+    const usage = observer.totalUsage();
+    deps.state.setUsage(usage, observer.lastUsage, observer.contextWindow());
+    const [openThreads, openReminders] = await Promise.all([
+      this.#countWithTimeout(() => deps.broker.countLooseEnds(deps.agent)),
+      this.#countWithTimeout(() =>
+        deps.broker.countPendingReminders(deps.agent)
+      ),
+    ]);
+    const last = observer.lastUsage;
+    const breakdown = observer.toolBreakdown();
+    const row: TurnStatsRow = {
+      agent: deps.agent,
+      role: deps.role,
+      model,
+      "wake_from": turn.wakeFrom,
+      "result_kind": resultKind,
+      "started_at": startedAt,
+      "ended_at": Math.floor(this.#now() / 1000),
+      "duration_ms": Math.round(durationMs),
+      ...usage,
+      "last_input_tokens": last?.input_tokens ?? null,
+      "last_output_tokens": last?.output_tokens ?? null,
+      "last_cache_read_input_tokens": last?.cache_read_input_tokens ?? null,
+      "last_cache_creation_input_tokens": last?.cache_creation_input_tokens ??
+        null,
+      "cost_usd": numberOrNull(ending.result?.total_cost_usd),
+      "num_turns": numberOrNull(ending.result?.num_turns),
+      "session_id": typeof ending.result?.session_id === "string"
+        ? ending.result.session_id
+        : observer.sessionId,
+      "tool_call_count": observer.toolCallCount(),
+      "tool_call_breakdown_json": JSON.stringify(breakdown),
+      "open_threads_count": openThreads,
+      "open_reminders_count": openReminders,
+      note,
+    };
+    // The row first: a harness killed right after turn_end must not find the turn unfinished.
+    const stored = deps.stats.record(row, token);
+    deps.emit({ kind: "turn_end", ok: resultKind === "ok", note });
+    // A row that could not be written yet (store down) still reaches the page, without an id.
+    deps.emit({
+      kind: "turn_stats_recorded",
+      row: { id: stored?.id ?? null, ...row },
+    });
+    deps.state.setCurrentWake(null);
+    deps.state.setTurnState("idle");
+    return {
+      resultKind,
+      cancelled: ending.cancelled,
+      hold: hold && !ending.cancelled,
+    };
+  }
+
+  /** React to what the stream says; true when the wake-up must be held for later. */
+  #onSignal(signal: TurnSignal, credentialsChangedSince: boolean): boolean {
+    const { state, emit, log } = this.#deps;
+    switch (signal.kind) {
+      case "login_required":
+        log.warn("claude is not logged in", { text: signal.text });
+        // With a newer credential saved meanwhile, hold the wake-up for it instead of waiting.
+        if (!credentialsChangedSince) {
+          state.setStatus("needs_login_idle", signal.text);
+        }
+        return true;
+      case "rate_limited": {
+        const until = signal.resetAtUnix ??
+          Math.floor(
+            (this.#now() + (this.#deps.rateLimitBackoffMs ?? 60_000)) / 1000,
+          );
+        log.warn("claude hit a usage limit", { text: signal.text, until });
+        state.setStatus("rate_limited", signal.text, until);
+        return true;
+      }
+      case "mcp_not_connected":
+        emit({
+          kind: "note",
+          text:
+            `MCP server "${signal.server}" is ${signal.status}, not connected: its tools are missing this turn`,
+        });
+        return false;
+      case "context_usage":
+        return false;
+      default: {
+        const never: never = signal;
+        throw new TypeError(`Unknown turn signal ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  #takeSkipContinue(): boolean {
+    const skip = this.#skipContinueOnce;
+    this.#skipContinueOnce = false;
+    return skip;
+  }
+
+  async #countWithTimeout(ask: () => Promise<number>): Promise<number | null> {
+    const timeoutMs = this.#deps.brokerCountTimeoutMs ?? 2000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) =>
+      timer = setTimeout(() => resolve(null), timeoutMs)
+    );
+    try {
+      return await Promise.race([ask().catch(() => null), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** The prompt for a wake-up: who sent what, and how many more wait. */
+export function promptFor(wakeup: Wakeup): string {
+  const pending = wakeup.unread > 0
+    ? `\n\n(${wakeup.unread} more pending)`
+    : "";
+  return `Message from ${wakeup.from}:\n\n${wakeup.body}${pending}`;
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}

@@ -1,0 +1,118 @@
+/**
+ * @module The live event vocabulary (SPEC §5): every kind the harness emits, its fields, and the
+ * envelope `{seq, kind, ...fields}` that goes over SSE and into the events table. One place, so a
+ * new kind cannot be added without its serializer, its guard and its round-trip test noticing.
+ */
+import { redactSecrets } from "../log.ts";
+
+/** Token counters of one inference or one turn. */
+export interface TokenUsage {
+  "input_tokens": number;
+  "output_tokens": number;
+  "cache_read_input_tokens": number;
+  "cache_creation_input_tokens": number;
+}
+
+/** The turn loop's state. */
+export type TurnState = "idle" | "thinking" | "compacting";
+
+/** The agent's reachability. */
+export type AgentStatus =
+  | "online"
+  | "needs_login_idle"
+  | "needs_login_in_progress"
+  | "rate_limited"
+  | "claude_missing";
+
+/** A stream-json object from claude's stdout, kept as the object it was. */
+export type StreamObject = Record<string, unknown>;
+
+/** One event, before the bus stamps its seq. */
+export type LiveEvent =
+  | { kind: "turn_start"; from: string; body: string; unread: number }
+  | ({ kind: "stream" } & StreamObject)
+  | { kind: "note"; text: string }
+  | { kind: "turn_end"; ok: boolean; note: string | null }
+  | { kind: "status_changed"; status: AgentStatus }
+  | { kind: "model_changed"; model: string }
+  | { kind: "token_usage_changed"; usage: TokenUsage }
+  | { kind: "turn_state_changed"; state: TurnState; since_unix: number }
+  | { kind: "turn_stats_recorded"; row: Record<string, unknown> };
+
+/** Every kind of {@linkcode LiveEvent}, in SPEC order. */
+export const EVENT_KINDS = [
+  "turn_start",
+  "stream",
+  "note",
+  "turn_end",
+  "status_changed",
+  "model_changed",
+  "token_usage_changed",
+  "turn_state_changed",
+  "turn_stats_recorded",
+] as const;
+
+/** The name of an event kind. */
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** An event with its seq: what SSE sends and the events table keeps. */
+export type BusEvent = LiveEvent & { seq: number };
+
+/** Notes longer than this are cut, so one runaway line cannot flood the page. */
+export const NOTE_LIMIT_BYTES = 4096;
+
+/**
+ * Wrap a stream-json object as a `stream` event. A `seq` or `kind` of the object's own would
+ * collide with the envelope, so they are kept as `stream_seq` / `stream_kind`.
+ */
+export function streamEvent(object: StreamObject): LiveEvent {
+  const { seq, kind, ...rest } = object;
+  const event: Record<string, unknown> = { kind: "stream", ...rest };
+  if (seq !== undefined) event.stream_seq = seq;
+  if (kind !== undefined) event.stream_kind = kind;
+  return event as LiveEvent;
+}
+
+/** A `note` event, its text cut at {@linkcode NOTE_LIMIT_BYTES}. */
+export function noteEvent(text: string): LiveEvent {
+  // Notes quote claude's stderr and stray output: a key printed there must not reach the page.
+  return { kind: "note", text: cutText(redactSecrets(text), NOTE_LIMIT_BYTES) };
+}
+
+/** Cut `text` to at most `limitBytes` of UTF-8, marking the cut. */
+export function cutText(text: string, limitBytes: number): string {
+  if (text.length <= limitBytes / 4) return text;
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= limitBytes) return text;
+  const kept = new TextDecoder().decode(bytes.subarray(0, limitBytes)).replace(
+    /\uFFFD$/,
+    "",
+  );
+  return `${kept}… [cut: ${bytes.length} bytes]`;
+}
+
+/** Whether `value` is a known event kind. */
+export function isEventKind(value: unknown): value is EventKind {
+  return typeof value === "string" &&
+    (EVENT_KINDS as readonly string[]).includes(value);
+}
+
+/** Usage with every counter present (missing ones 0), read from an unknown `usage` value. */
+export function readTokenUsage(value: unknown): TokenUsage {
+  const usage = isRecord(value) ? value : {};
+  const count = (key: string) => {
+    const n = usage[key];
+    return typeof n === "number" && Number.isFinite(n) ? n : 0;
+  };
+  return {
+    input_tokens: count("input_tokens"),
+    output_tokens: count("output_tokens"),
+    cache_read_input_tokens: count("cache_read_input_tokens"),
+    cache_creation_input_tokens: count("cache_creation_input_tokens"),
+  };
+}
+
+/** Whether `value` is a plain JSON object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { createMemoryLogger } from "../../lib/log.ts";
+import {
+  encodeSseComment,
+  encodeSseEvent,
+  type SseClient,
+  SseHub,
+} from "../../lib/events/sse_hub.ts";
+
+const decoder = new TextDecoder();
+
+/** Read until `until` says the text is complete or the stream ends. */
+async function readText(
+  client: SseClient,
+  until: (text: string) => boolean = () => false,
+): Promise<string> {
+  const reader = client.stream.getReader();
+  let text = "";
+  try {
+    while (!until(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text;
+}
+
+Deno.test("encodeSseEvent() and encodeSseComment() frame SSE text", () => {
+  assert.equal(
+    decoder.decode(encodeSseEvent(3, '{"a":1}')),
+    'id: 3\ndata: {"a":1}\n\n',
+  );
+  assert.equal(decoder.decode(encodeSseEvent(null, "{}")), "data: {}\n\n");
+  assert.equal(decoder.decode(encodeSseComment("hi")), ": hi\n\n");
+});
+
+Deno.test("SseHub.publish() writes the same encoded bytes to every client", async () => {
+  const hub = new SseHub({ log: createMemoryLogger() });
+  const a = hub.open();
+  const b = hub.open();
+  const readA = a.stream.getReader();
+  const readB = b.stream.getReader();
+  const pendingA = readA.read();
+  const pendingB = readB.read();
+  hub.publish(1, '{"seq":1}');
+  const [chunkA, chunkB] = [(await pendingA).value, (await pendingB).value];
+  assert.equal(chunkA, chunkB, "one Uint8Array for both clients");
+  assert.equal(decoder.decode(chunkA), 'id: 1\ndata: {"seq":1}\n\n');
+  readA.releaseLock();
+  readB.releaseLock();
+  hub.close();
+  assert.equal(hub.clientCount, 0);
+  assert.equal(await readText(a), "");
+});
+
+Deno.test("SseHub skips frames a client already got by replay", async () => {
+  const hub = new SseHub({ log: createMemoryLogger() });
+  const client = hub.open();
+  client.sendEvent(1, "1");
+  client.sendEvent(2, "2");
+  hub.publish(2, "2"); // published while the replay was being read
+  hub.publish(3, "3");
+  client.sendFrame(encodeSseComment("c"));
+  assert.equal(
+    await readText(client, (text) => text.endsWith(": c\n\n")),
+    "id: 1\ndata: 1\n\nid: 2\ndata: 2\n\nid: 3\ndata: 3\n\n: c\n\n",
+  );
+  hub.close();
+});
+
+Deno.test("SseHub cuts off a client that stops reading while a fast one gets everything", async () => {
+  const log = createMemoryLogger();
+  const hub = new SseHub({ log, maxQueueBytes: 64 * 1024 });
+  const slow = hub.open();
+  const fast = hub.open();
+  const json = JSON.stringify({ kind: "note", text: "x".repeat(1000) });
+  const total = 1000;
+  let received = 0;
+  const reading = (async () => {
+    for await (const chunk of fast.stream) {
+      received += decoder.decode(chunk).split("\n\n").length - 1;
+    }
+  })();
+  for (let seq = 1; seq <= total; seq++) {
+    hub.publish(seq, json);
+    // Let the fast reader run now and then, as the network would.
+    if (seq % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  assert.equal(slow.closed, true);
+  assert.equal(fast.closed, false);
+  assert.equal(hub.cutOffCount, 1);
+  assert.equal(hub.clientCount, 1);
+  assert.ok(log.records.some((r) => r.msg.startsWith("Cut off an SSE client")));
+  hub.close();
+  await reading;
+  assert.equal(received, total);
+  // The slow one's stream just ends; it reconnects with Last-Event-ID.
+  assert.equal(await readText(slow), "");
+});
+
+Deno.test("SseHub sends keep-alive comments only while clients are connected", async () => {
+  const hub = new SseHub({ log: createMemoryLogger(), keepAliveMs: 5 });
+  const client = hub.open();
+  const text = await readText(client, (t) => t.length > 0);
+  assert.equal(text, ": keep-alive\n\n");
+  client.close();
+  assert.equal(hub.clientCount, 0);
+  // No interval is left running: the test's op sanitizer would fail otherwise.
+});
+
+Deno.test("SseHub drops a client whose request is aborted or whose reader cancels", async () => {
+  const hub = new SseHub({ log: createMemoryLogger() });
+  const controller = new AbortController();
+  const aborted = hub.open({ signal: controller.signal });
+  const cancelled = hub.open();
+  assert.equal(hub.clientCount, 2);
+  controller.abort();
+  assert.equal(aborted.closed, true);
+  await cancelled.stream.cancel();
+  assert.equal(cancelled.closed, true);
+  assert.equal(hub.clientCount, 0);
+  const late = hub.open({ signal: AbortSignal.abort() });
+  assert.equal(late.closed, true);
+  assert.equal(hub.clientCount, 0);
+});
