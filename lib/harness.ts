@@ -23,11 +23,8 @@ import { ModelSetting } from "./turn/model_setting.ts";
 import { type SelfCommand, writeRuntimeFiles } from "./claude/runtime_files.ts";
 import { openDatabase } from "./sqlite/open.ts";
 import { StoreHealth } from "./sqlite/store_health.ts";
-import { TurnLoop, type TurnStatsSink } from "./turn/turn_loop.ts";
-import {
-  TurnStatsRecorder,
-  type TurnTicket,
-} from "./stats/turn_stats_recorder.ts";
+import { TurnLoop } from "./turn/turn_loop.ts";
+import { TurnStatsRecorder } from "./stats/turn_stats_recorder.ts";
 import { killLeftovers, spawnClaude } from "./claude/claude_process.ts";
 import type { Broker } from "./broker/broker.ts";
 import { ReopeningBroker } from "./broker/reopening_broker.ts";
@@ -192,10 +189,6 @@ export async function startHarness(
   for (const row of turnStats.start()) {
     emit({ kind: "turn_stats_recorded", row: { ...row } });
   }
-  const stats: TurnStatsSink = {
-    begin: (start) => turnStats.beginTurn(start),
-    record: (row, ticket) => turnStats.record(row, ticket as TurnTicket | null),
-  };
   const loop = new TurnLoop({
     agent: options.agent,
     role: options.role,
@@ -203,7 +196,7 @@ export async function startHarness(
     emit,
     state,
     model,
-    stats,
+    stats: turnStats,
     credentials,
     files,
     spawn: (request) =>

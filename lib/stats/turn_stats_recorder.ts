@@ -10,7 +10,11 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "../log.ts";
 import { openDatabase } from "../sqlite/open.ts";
 import type { StoreHealth } from "../sqlite/store_health.ts";
-import type { StoredTurnStatsRow, TurnStatsRow } from "./turn_stats_row.ts";
+import type {
+  StoredTurnStatsRow,
+  TurnStart,
+  TurnStatsRow,
+} from "./turn_stats_row.ts";
 import {
   changeOnDisk,
   checkIntegrity,
@@ -18,7 +22,6 @@ import {
 } from "../sqlite/file_check.ts";
 import {
   TURN_STATS_MIGRATIONS,
-  type TurnStart,
   type TurnStatsListQuery,
   type TurnStatsReader,
   TurnStatsStore,
@@ -48,6 +51,20 @@ export interface TurnTicket {
   readonly file: string | null;
 }
 
+/** The ticket of a turn whose start could not be marked: its row is recorded all the same. */
+export const NO_TICKET: TurnTicket = Object.freeze({
+  marker: null,
+  file: null,
+});
+
+/** Where the turn loop records its turns; {@linkcode TurnStatsRecorder} is one. Never throws. */
+export interface TurnStatsSink {
+  /** Note that a turn started, so a crash mid-turn is recorded at the next start. */
+  beginTurn(start: TurnStart): TurnTicket;
+  /** Record a finished turn's row (ending its marker); the stored row, if it landed. */
+  record(row: TurnStatsRow, ticket: TurnTicket): { id: number } | null;
+}
+
 interface Pending {
   row: TurnStatsRow;
   ticket: TurnTicket | null;
@@ -55,7 +72,7 @@ interface Pending {
 }
 
 /** Records rows for the turn loop without ever failing it; also reads them back. */
-export class TurnStatsRecorder implements TurnStatsReader {
+export class TurnStatsRecorder implements TurnStatsReader, TurnStatsSink {
   #path: string;
   #health: StoreHealth;
   #log: Logger;
@@ -103,14 +120,14 @@ export class TurnStatsRecorder implements TurnStatsReader {
   beginTurn(start: TurnStart): TurnTicket {
     // Retry waiting rows first; if that failed, the file is still broken: don't wait twice.
     this.flush();
-    if (this.#queue.length > 0) return { marker: null, file: null };
+    if (this.#queue.length > 0) return NO_TICKET;
     try {
       const marker = this.#ensure().beginTurn(start);
       this.#health.succeeded(TURN_STATS_STORE);
       return { marker, file: this.#file };
     } catch (error) {
       this.#fail("mark a turn as started", error);
-      return { marker: null, file: null };
+      return NO_TICKET;
     }
   }
 

@@ -1,8 +1,12 @@
 /**
- * @module The turn-stats row (SPEC §7): its shape, and the rule that turns a finished turn into
- * `result_kind` and `note`. The turn loop builds rows with this; the turn-stats store writes them;
- * reports read them. Kept apart from the store so building a row never needs a database.
+ * @module The turn-stats row (SPEC §7), in one place: its shape, the rule that turns a finished
+ * turn into `result_kind` and `note` ({@linkcode classifyTurn}), the builder that turns one
+ * observed claude invocation into its row ({@linkcode buildTurnRow}), and the row of a turn the
+ * harness died in ({@linkcode restartRow}). The turn loop and the turn-stats store build rows
+ * only through these; reports read them. Kept apart from the store so building a row never
+ * needs a database.
  */
+import type { TokenUsage } from "../wire/events.ts";
 
 /** The outcome class of a turn. */
 export type ResultKind = "ok" | "failed" | "prompt_too_long";
@@ -40,6 +44,12 @@ export interface TurnStatsRow {
 export interface StoredTurnStatsRow extends TurnStatsRow {
   id: number;
 }
+
+/** What is known of a turn when it starts: enough to record it if the harness dies. */
+export type TurnStart = Pick<
+  TurnStatsRow,
+  "agent" | "role" | "model" | "wake_from" | "started_at"
+>;
 
 /** What the turn loop knows when claude has exited. */
 export interface TurnEnding {
@@ -115,4 +125,106 @@ export function classifyTurn(
     return { result_kind: "failed", note: `claude ${how}` };
   }
   return { result_kind: "ok", note: null };
+}
+
+/**
+ * What the turn observer collected from one invocation's stream; `TurnObserver` is one. Declared
+ * here, by the builder that reads it, so the stats family needs nothing from the turn family.
+ */
+export interface InvocationObservations {
+  /** Usage of the last real inference (the context size), if any. */
+  readonly lastUsage: TokenUsage | null;
+  /** The last `session_id` the stream named. */
+  readonly sessionId: string | null;
+  /** The turn's token usage from the result line, 0 where absent. */
+  totalUsage(): TokenUsage;
+  /** Sum of tool calls. */
+  toolCallCount(): number;
+  /** Tool calls by name, `{"Bash": 3}`. */
+  toolBreakdown(): Record<string, number>;
+}
+
+/** One finished claude invocation, as {@linkcode buildTurnRow} turns it into a row. */
+export interface ObservedInvocation {
+  /** Who ran it, with what model, woken by whom, and when (unix seconds). */
+  start: TurnStart;
+  /** When it ended, unix seconds. */
+  endedAt: number;
+  /** How long it ran by the monotonic clock. */
+  durationMs: number;
+  /** How claude ended. */
+  ending: TurnEnding;
+  observed: InvocationObservations;
+  /** Asked of the broker after the turn; null when it did not answer in time (never a made-up 0). */
+  openThreads: number | null;
+  openReminders: number | null;
+}
+
+/** The row of one finished invocation (SPEC §7). */
+export function buildTurnRow(invocation: ObservedInvocation): TurnStatsRow {
+  const { start, ending, observed } = invocation;
+  const { result_kind: resultKind, note } = classifyTurn(ending);
+  const last = observed.lastUsage;
+  // Written out in table order: the page and the SSE feed see the keys in this order.
+  return {
+    agent: start.agent,
+    role: start.role,
+    model: start.model,
+    "wake_from": start.wake_from,
+    "result_kind": resultKind,
+    "started_at": start.started_at,
+    "ended_at": invocation.endedAt,
+    "duration_ms": Math.round(invocation.durationMs),
+    ...observed.totalUsage(),
+    "last_input_tokens": last?.input_tokens ?? null,
+    "last_output_tokens": last?.output_tokens ?? null,
+    "last_cache_read_input_tokens": last?.cache_read_input_tokens ?? null,
+    "last_cache_creation_input_tokens": last?.cache_creation_input_tokens ??
+      null,
+    "cost_usd": numberOrNull(ending.result?.total_cost_usd),
+    "num_turns": numberOrNull(ending.result?.num_turns),
+    // The result line's id is the one `--continue` resumes; earlier lines may name another.
+    "session_id": typeof ending.result?.session_id === "string"
+      ? ending.result.session_id
+      : observed.sessionId,
+    "tool_call_count": observed.toolCallCount(),
+    "tool_call_breakdown_json": JSON.stringify(observed.toolBreakdown()),
+    "open_threads_count": invocation.openThreads,
+    "open_reminders_count": invocation.openReminders,
+    note,
+  };
+}
+
+/** The note of a turn found unfinished at start (SPEC §7). */
+export const RESTART_NOTE = "harness restarted mid-turn";
+
+/** The row of a turn that was under way when the harness died, recorded at the next start. */
+export function restartRow(start: TurnStart, endedAt: number): TurnStatsRow {
+  // How long it ran is unknown: 0 rather than the downtime, which would swamp the percentiles.
+  return {
+    ...start,
+    "result_kind": "failed",
+    "ended_at": endedAt,
+    "duration_ms": 0,
+    "input_tokens": 0,
+    "output_tokens": 0,
+    "cache_read_input_tokens": 0,
+    "cache_creation_input_tokens": 0,
+    "last_input_tokens": null,
+    "last_output_tokens": null,
+    "last_cache_read_input_tokens": null,
+    "last_cache_creation_input_tokens": null,
+    "cost_usd": null,
+    "num_turns": null,
+    "session_id": null,
+    "tool_call_count": 0,
+    "tool_call_breakdown_json": "{}",
+    "open_threads_count": null,
+    "open_reminders_count": null,
+    note: RESTART_NOTE,
+  };
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }

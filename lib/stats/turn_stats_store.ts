@@ -11,22 +11,18 @@ import {
   selectList,
   TURN_STATS_COLUMNS,
 } from "./turn_stats_schema.ts";
-import type { StoredTurnStatsRow, TurnStatsRow } from "./turn_stats_row.ts";
-
-/** The note of a turn found unfinished at start. */
-export const RESTART_NOTE = "harness restarted mid-turn";
+import {
+  restartRow,
+  type StoredTurnStatsRow,
+  type TurnStart,
+  type TurnStatsRow,
+} from "./turn_stats_row.ts";
 
 export {
   TURN_STATS_COLUMNS,
   TURN_STATS_FILE,
   TURN_STATS_MIGRATIONS,
 } from "./turn_stats_schema.ts";
-
-/** What is known of a turn when it starts: enough to record it if the harness dies. */
-export type TurnStart = Pick<
-  TurnStatsRow,
-  "agent" | "role" | "model" | "wake_from" | "started_at"
->;
 
 /** Query of {@linkcode TurnStatsReader.list}. */
 export interface TurnStatsListQuery {
@@ -171,7 +167,7 @@ export class TurnStatsStore extends TurnStatsRows {
       const markers = this.#leftovers.all(this.#owner) as MarkerRow[];
       for (const marker of markers) {
         const { id: markerId, ...start } = marker;
-        const row = interruptedRow({ ...start }, endedAt);
+        const row = restartRow({ ...start }, endedAt);
         recovered.push({ id: this.#insertRow(row), ...row });
         this.#end.run(markerId);
       }
@@ -198,36 +194,6 @@ export class TurnStatsStore extends TurnStatsRows {
 }
 
 type MarkerRow = TurnStart & { id: number };
-
-/** The row of a turn that was under way when the harness died. */
-export function interruptedRow(
-  start: TurnStart,
-  endedAt: number,
-): TurnStatsRow {
-  // How long it ran is unknown: 0 rather than the downtime, which would swamp the percentiles.
-  return {
-    ...start,
-    result_kind: "failed",
-    ended_at: endedAt,
-    duration_ms: 0,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_input_tokens: 0,
-    cache_creation_input_tokens: 0,
-    last_input_tokens: null,
-    last_output_tokens: null,
-    last_cache_read_input_tokens: null,
-    last_cache_creation_input_tokens: null,
-    cost_usd: null,
-    num_turns: null,
-    session_id: null,
-    tool_call_count: 0,
-    tool_call_breakdown_json: "{}",
-    open_threads_count: null,
-    open_reminders_count: null,
-    note: RESTART_NOTE,
-  };
-}
 
 // node:sqlite rows have a null prototype; reports and tests want plain objects.
 function toRow(row: unknown): StoredTurnStatsRow {

@@ -14,30 +14,16 @@ import type { Logger } from "../log.ts";
 import type { ModelSetting } from "./model_setting.ts";
 import type { RuntimeFiles } from "../claude/runtime_files.ts";
 import {
+  buildTurnRow,
   classifyTurn,
   type ResultKind,
-  type TurnStatsRow,
+  type TurnStart,
 } from "../stats/turn_stats_row.ts";
+import type { TurnStatsSink } from "../stats/turn_stats_recorder.ts";
 import { runInvocation, type SpawnClaude } from "./turn_runner.ts";
 import type { TurnSignal } from "./turn_observer.ts";
 import { Poke } from "./poke.ts";
 import { ContinueMarker } from "./continue_marker.ts";
-
-/** Where turn rows go; best-effort, never throws. */
-export interface TurnStatsSink {
-  /** Note that a turn started, so a crash mid-turn is recorded at the next start. */
-  begin(
-    info: {
-      agent: string;
-      role: string;
-      model: string;
-      wake_from: string;
-      started_at: number;
-    },
-  ): unknown;
-  /** Record the row of a finished turn (and clear its begin marker); the stored row, if it landed. */
-  record(row: TurnStatsRow, token: unknown): { id: number } | null;
-}
 
 /** Everything the loop needs, passed in. */
 export interface TurnLoopDeps {
@@ -322,13 +308,14 @@ export class TurnLoop {
     deps.state.setTurnState(
       turn.purpose === "compact" ? "compacting" : "thinking",
     );
-    const token = deps.stats.begin({
+    const start: TurnStart = {
       agent: deps.agent,
       role: deps.role,
       model,
-      wake_from: turn.wakeFrom,
-      started_at: startedAt,
-    });
+      "wake_from": turn.wakeFrom,
+      "started_at": startedAt,
+    };
+    const ticket = deps.stats.beginTurn(start);
     this.#cancel = new AbortController();
     let hold = false;
     const credentialsAtStart = this.#credentialsVersion;
@@ -377,36 +364,17 @@ export class TurnLoop {
         deps.broker.countPendingReminders(deps.agent)
       ),
     ]);
-    const last = observer.lastUsage;
-    const breakdown = observer.toolBreakdown();
-    const row: TurnStatsRow = {
-      agent: deps.agent,
-      role: deps.role,
-      model,
-      "wake_from": turn.wakeFrom,
-      "result_kind": resultKind,
-      "started_at": startedAt,
-      "ended_at": Math.floor(this.#now() / 1000),
-      "duration_ms": Math.round(durationMs),
-      ...usage,
-      "last_input_tokens": last?.input_tokens ?? null,
-      "last_output_tokens": last?.output_tokens ?? null,
-      "last_cache_read_input_tokens": last?.cache_read_input_tokens ?? null,
-      "last_cache_creation_input_tokens": last?.cache_creation_input_tokens ??
-        null,
-      "cost_usd": numberOrNull(ending.result?.total_cost_usd),
-      "num_turns": numberOrNull(ending.result?.num_turns),
-      "session_id": typeof ending.result?.session_id === "string"
-        ? ending.result.session_id
-        : observer.sessionId,
-      "tool_call_count": observer.toolCallCount(),
-      "tool_call_breakdown_json": JSON.stringify(breakdown),
-      "open_threads_count": openThreads,
-      "open_reminders_count": openReminders,
-      note,
-    };
+    const row = buildTurnRow({
+      start,
+      endedAt: Math.floor(this.#now() / 1000),
+      durationMs,
+      ending,
+      observed: observer,
+      openThreads,
+      openReminders,
+    });
     // The row first: a harness killed right after turn_end must not find the turn unfinished.
-    const stored = deps.stats.record(row, token);
+    const stored = deps.stats.record(row, ticket);
     deps.emit({ kind: "turn_end", ok: resultKind === "ok", note });
     // A row that could not be written yet (store down) still reaches the page, without an id.
     deps.emit({
@@ -484,8 +452,4 @@ export function promptFor(wakeup: Wakeup): string {
     ? `\n\n(${wakeup.unread} more pending)`
     : "";
   return `Message from ${wakeup.from}:\n\n${wakeup.body}${pending}`;
-}
-
-function numberOrNull(value: unknown): number | null {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }

@@ -5,6 +5,7 @@
  * compact, an MCP server that did not connect). Fed one parsed object at a time by the pump.
  */
 import { isRecord, readTokenUsage, type TokenUsage } from "../wire/events.ts";
+import type { InvocationObservations } from "../stats/turn_stats_row.ts";
 
 /** Used when `result.modelUsage` names no window. */
 export const DEFAULT_CONTEXT_WINDOW = 200_000;
@@ -22,7 +23,7 @@ const USAGE_LIMIT =
   /usage limit|limit reached|rate limit|rate_limit|\b429\b|hit your limit/i;
 
 /** Collects what a turn's stream says. */
-export class TurnObserver {
+export class TurnObserver implements InvocationObservations {
   /** Tool calls by tool name, counted from `tool_use` blocks. */
   readonly toolCalls = new Map<string, number>();
   /** The terminal `result` line, once seen. */

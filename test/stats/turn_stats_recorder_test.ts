@@ -3,9 +3,10 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { createMemoryLogger } from "../../lib/log.ts";
 import { StoreHealth } from "../../lib/sqlite/store_health.ts";
-import type {
-  StoredTurnStatsRow,
-  TurnStatsRow,
+import {
+  RESTART_NOTE,
+  type StoredTurnStatsRow,
+  type TurnStatsRow,
 } from "../../lib/stats/turn_stats_row.ts";
 import {
   TURN_STATS_STORE,
@@ -13,7 +14,6 @@ import {
   type TurnStatsRecorderOptions,
 } from "../../lib/stats/turn_stats_recorder.ts";
 import {
-  RESTART_NOTE,
   TURN_STATS_MIGRATIONS,
   TurnStatsStore,
 } from "../../lib/stats/turn_stats_store.ts";

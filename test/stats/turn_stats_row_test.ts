@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import {
+  buildTurnRow,
   classifyTurn,
+  RESTART_NOTE,
+  restartRow,
   type ResultKind,
   type TurnEnding,
+  type TurnStart,
 } from "../../lib/stats/turn_stats_row.ts";
+import { TURN_STATS_COLUMNS } from "../../lib/stats/turn_stats_schema.ts";
+import { TurnObserver } from "../../lib/turn/turn_observer.ts";
 
 function ending(overrides: Partial<TurnEnding> = {}): TurnEnding {
   return {
@@ -216,4 +222,159 @@ Deno.test("classifyTurn() fails a compact turn whose system line said compact fa
   );
   assert.equal(classified.result_kind, "failed");
   assert.match(classified.note ?? "", /^compact failed/);
+});
+
+const START: TurnStart = {
+  agent: "alice",
+  role: "manager",
+  model: "haiku",
+  "wake_from": "bob",
+  "started_at": 1_700_000_000,
+};
+
+function observe(lines: Record<string, unknown>[]): TurnObserver {
+  const observer = new TurnObserver();
+  for (const line of lines) observer.observe(line);
+  return observer;
+}
+
+function assistant(
+  id: string,
+  usage: Record<string, number>,
+  tools: string[] = [],
+): Record<string, unknown> {
+  return {
+    type: "assistant",
+    "session_id": "s-stream",
+    message: {
+      id,
+      model: "claude-haiku",
+      usage,
+      content: tools.map((name) => ({ type: "tool_use", name, input: {} })),
+    },
+  };
+}
+
+Deno.test("buildTurnRow() turns an observed ok invocation into a §7 row, keys in table order", () => {
+  const result = {
+    type: "result",
+    subtype: "success",
+    "is_error": false,
+    result: "done",
+    "session_id": "s-result",
+    "total_cost_usd": 0.0125,
+    "num_turns": 3,
+    usage: {
+      "input_tokens": 30,
+      "output_tokens": 400,
+      "cache_read_input_tokens": 5000,
+      "cache_creation_input_tokens": 600,
+    },
+  };
+  const observed = observe([
+    { type: "system", subtype: "init", "session_id": "s-stream" },
+    assistant("m1", { "input_tokens": 10, "output_tokens": 100 }, [
+      "Read",
+      "Bash",
+    ]),
+    assistant("m2", {
+      "input_tokens": 20,
+      "output_tokens": 300,
+      "cache_read_input_tokens": 4000,
+      "cache_creation_input_tokens": 500,
+    }, ["Bash"]),
+    result,
+  ]);
+  const row = buildTurnRow({
+    start: START,
+    endedAt: 1_700_000_012,
+    durationMs: 12_345.6,
+    ending: ending({ result }),
+    observed,
+    openThreads: 2,
+    openReminders: 0,
+  });
+  assert.deepEqual(Object.keys(row), TURN_STATS_COLUMNS);
+  assert.deepEqual(row, {
+    agent: "alice",
+    role: "manager",
+    model: "haiku",
+    "wake_from": "bob",
+    "result_kind": "ok",
+    "started_at": 1_700_000_000,
+    "ended_at": 1_700_000_012,
+    "duration_ms": 12_346,
+    "input_tokens": 30,
+    "output_tokens": 400,
+    "cache_read_input_tokens": 5000,
+    "cache_creation_input_tokens": 600,
+    "last_input_tokens": 20,
+    "last_output_tokens": 300,
+    "last_cache_read_input_tokens": 4000,
+    "last_cache_creation_input_tokens": 500,
+    "cost_usd": 0.0125,
+    "num_turns": 3,
+    "session_id": "s-result",
+    "tool_call_count": 3,
+    "tool_call_breakdown_json": '{"Bash":2,"Read":1}',
+    "open_threads_count": 2,
+    "open_reminders_count": 0,
+    note: null,
+  });
+});
+
+Deno.test("buildTurnRow() of a crashed invocation: zero usage, NULL figures, the stream's session, the failure note", () => {
+  const row = buildTurnRow({
+    start: START,
+    endedAt: 1_700_000_003,
+    durationMs: 3000,
+    ending: ending({ exitCode: 1, result: null }),
+    observed: observe([
+      { type: "system", subtype: "init", "session_id": "s-stream" },
+    ]),
+    // The broker did not answer in time: NULL, never a made-up 0.
+    openThreads: null,
+    openReminders: null,
+  });
+  assert.equal(row.result_kind, "failed");
+  assert.equal(row.note, "claude exited 1 without a result line");
+  assert.equal(row.input_tokens, 0);
+  assert.equal(row.cache_creation_input_tokens, 0);
+  assert.equal(row.last_input_tokens, null);
+  assert.equal(row.cost_usd, null);
+  assert.equal(row.num_turns, null);
+  assert.equal(row.session_id, "s-stream");
+  assert.equal(row.tool_call_count, 0);
+  assert.equal(row.tool_call_breakdown_json, "{}");
+  assert.equal(row.open_threads_count, null);
+  assert.equal(row.open_reminders_count, null);
+});
+
+Deno.test("restartRow() records a turn the harness died in as failed, 'harness restarted mid-turn', no figures", () => {
+  const row = restartRow(START, 1_700_000_900);
+  assert.deepEqual(Object.keys(row).sort(), [...TURN_STATS_COLUMNS].sort());
+  assert.equal(RESTART_NOTE, "harness restarted mid-turn");
+  assert.deepEqual(row, {
+    ...START,
+    "result_kind": "failed",
+    "ended_at": 1_700_000_900,
+    // The downtime is not the turn's duration: 0 keeps it out of the percentiles.
+    "duration_ms": 0,
+    "input_tokens": 0,
+    "output_tokens": 0,
+    "cache_read_input_tokens": 0,
+    "cache_creation_input_tokens": 0,
+    "last_input_tokens": null,
+    "last_output_tokens": null,
+    "last_cache_read_input_tokens": null,
+    "last_cache_creation_input_tokens": null,
+    "cost_usd": null,
+    "num_turns": null,
+    "session_id": null,
+    "tool_call_count": 0,
+    "tool_call_breakdown_json": "{}",
+    "open_threads_count": null,
+    "open_reminders_count": null,
+    note: "harness restarted mid-turn",
+  });
 });

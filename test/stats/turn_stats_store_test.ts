@@ -4,9 +4,11 @@ import { turnStatsRow } from "../fixtures/turn_stats_row.ts";
 import { join } from "node:path";
 import { schemaVersion } from "../../lib/sqlite/migrate.ts";
 import { openDatabase } from "../../lib/sqlite/open.ts";
-import type { TurnStatsRow } from "../../lib/stats/turn_stats_row.ts";
 import {
   RESTART_NOTE,
+  type TurnStatsRow,
+} from "../../lib/stats/turn_stats_row.ts";
+import {
   TURN_STATS_MIGRATIONS,
   TurnStatsRows,
   TurnStatsStore,

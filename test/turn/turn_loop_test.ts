@@ -19,6 +19,7 @@ import type {
   StdoutItem,
 } from "../../lib/turn/turn_runner.ts";
 import type { TurnStatsRow } from "../../lib/stats/turn_stats_row.ts";
+import { NO_TICKET } from "../../lib/stats/turn_stats_recorder.ts";
 
 class FakeBroker implements Broker {
   queue: Wakeup[] = [];
@@ -138,7 +139,7 @@ async function setup(
     state: new AgentState({ emit }, () => now),
     model: new ModelSetting(join(dir, "model"), log),
     stats: {
-      begin: () => null,
+      beginTurn: () => NO_TICKET,
       record: (row) => (rows.push(row), { id: rows.length }),
     },
     credentials: new CredentialStore(join(dir, "credentials")),
