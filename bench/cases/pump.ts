@@ -7,7 +7,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { LineSplitter } from "../../lib/line_splitter.ts";
+import { LineSplitter } from "../../lib/io/line_reader.ts";
 import { writeFakeClaude } from "../harness_setup.ts";
 import { type BenchCase, type BenchContext, median, row } from "../measure.ts";
 import { runPumpTurn } from "../pump_run.ts";

@@ -12,7 +12,7 @@ import {
   parseStreamLine,
   readLines,
   type SplitItem,
-} from "../line_splitter.ts";
+} from "../io/line_reader.ts";
 import { freezeAndKill, ProcessTreeWatch } from "./process_tree.ts";
 
 /** The variable, set to a fresh id per spawn, that marks every process of one claude run. */

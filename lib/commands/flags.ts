@@ -1,6 +1,7 @@
 /**
- * @module The error every command-line parser throws for bad flags or values. `main.ts` prints
- * its one-line message (which names the flag) and exits 2; nothing else in `lib/` exits.
+ * @module The flag parser every subcommand shares, and the error it throws for bad flags or
+ * values. `main.ts` prints its one-line message (which names the flag) and exits 2; nothing else
+ * in `lib/` exits.
  */
 import { parseArgs } from "node:util";
 
@@ -57,4 +58,35 @@ export function asUsageError(error: unknown): UsageError {
   const message = error instanceof Error ? error.message : String(error);
   const flag = /'(-{1,2}[\w-]+)/.exec(message)?.[1];
   return new UsageError(message.split("\n")[0]!.replace(/\.$/, ""), flag);
+}
+
+/** The flags naming the agent and where its state lives, shared by `run`, `wake` and `send`. */
+export const AGENT_FLAGS = {
+  name: { type: "string" },
+  "state-dir": { type: "string" },
+  "hive-socket": { type: "string" },
+} as const;
+
+/** A flag's value, refused when given empty (an empty path or name is always a mistake). */
+export function nonEmptyFlag(
+  value: string | undefined,
+  flag: string,
+): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === "") {
+    throw new UsageError(`${flag} must not be empty`, flag);
+  }
+  return value;
+}
+
+/** Refuse positional arguments for a subcommand that takes none. */
+export function refusePositionals(
+  positionals: readonly string[],
+  command: string,
+): void {
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `Unexpected argument "${positionals[0]}" for ${command}`,
+    );
+  }
 }

@@ -10,7 +10,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import process from "node:process";
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
-import { parseFlags, UsageError } from "./flags.ts";
+import { parseFlags, refusePositionals, UsageError } from "./flags.ts";
 import { AGENT_NAME_PATTERN } from "../broker/broker_api.ts";
 import { openEmbeddedBroker } from "../broker/embedded_broker.ts";
 import {
@@ -20,6 +20,15 @@ import {
 import { createBrokerRequestHandler } from "../broker/request_handler.ts";
 import { SocketBroker } from "../broker/socket_client.ts";
 import { STATUS_FILE_NAME, writeStatusFile } from "../broker/status_file.ts";
+
+/** The usage text of `hive-harness mcp --help`. */
+export const MCP_USAGE =
+  `Usage: hive-harness mcp --agent NAME [--role agent|manager] (--hive-socket PATH | --broker-db PATH) [--state-dir DIR]
+
+The stdio MCP server claude starts from the harness's MCP config (server name hyperhive):
+send, recv, ask_operator, remind, get_loose_ends, cancel_loose_end, set_status; the manager's
+act on any agent and add list_agents.
+`;
 
 /** `mcp`'s options. */
 export interface McpOptions {
@@ -54,9 +63,7 @@ export function parseMcpArgs(args: readonly string[]): McpOptions {
     "broker-db": { type: "string" },
     "state-dir": { type: "string" },
   });
-  if (positionals.length > 0) {
-    throw new UsageError(`Unexpected argument "${positionals[0]}" for mcp`);
-  }
+  refusePositionals(positionals, "mcp");
   const agent = values.agent?.trim();
   if (!agent) {
     throw new UsageError(

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AgentState } from "../turn/agent_state.ts";
 import type { Broker } from "../broker/broker.ts";
-import { isValidModelName } from "../commands/cli.ts";
+import { isValidModelName } from "../turn/model_setting.ts";
 import type { CredentialStore } from "../claude/credentials.ts";
 import type { LiveEvent } from "../wire/events.ts";
 import type { LoginFlow } from "../claude/login_flow.ts";

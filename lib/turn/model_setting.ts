@@ -7,6 +7,16 @@ import { dirname } from "node:path";
 import type { Logger } from "../log.ts";
 import { DEFAULT_MODEL } from "../config.ts";
 
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:\[\]-]{0,99}$/;
+
+/**
+ * Whether `name` is acceptable as a model (no spaces, no flags, no shell noise): `--model` and
+ * `POST /api/model` both check with this before a name reaches claude's command line.
+ */
+export function isValidModelName(name: string): boolean {
+  return MODEL_NAME.test(name);
+}
+
 /** The persisted model choice. */
 export class ModelSetting {
   #path: string;

@@ -1,80 +1,7 @@
 import assert from "node:assert/strict";
-import { parseHiveArgs, runHive, startHive } from "../../lib/broker/hive.ts";
+import { startHive } from "../../lib/broker/hive.ts";
 import { SocketBroker } from "../../lib/broker/socket_client.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
-import { UsageError } from "../../lib/commands/flags.ts";
-import { delay } from "./broker_fixture.ts";
-
-Deno.test("parseHiveArgs reads the flags and names the bad one", () => {
-  assert.deepEqual(
-    parseHiveArgs([
-      "--socket-dir",
-      "/run/hive",
-      "--agents",
-      "a, b,a",
-      "--manager",
-      "m",
-    ]),
-    {
-      socketDir: "/run/hive",
-      agents: ["a", "b"],
-      manager: "m",
-      db: "/run/hive/hyperhive-broker.sqlite",
-    },
-  );
-  assert.equal(
-    parseHiveArgs(["--socket-dir", "/d", "--db", "/x.sqlite"]).db,
-    "/x.sqlite",
-  );
-  assert.equal(parseHiveArgs(["--socket-dir", "/d"]).manager, "manager");
-  const cases: [string[], string][] = [
-    [[], "--socket-dir"],
-    [["--socket-dir", "/d", "--agents", "a,../b"], "--agents"],
-    [["--socket-dir", "/d", "--agents", "operator"], "--agents"],
-    [["--socket-dir", "/d", "--manager", "a b"], "--manager"],
-    [["--socket-dir", "/d", "--db", ""], "--db"],
-    [["--socket-dir", "/d", "--wat"], "--wat"],
-  ];
-  for (const [args, flag] of cases) {
-    assert.throws(
-      () => parseHiveArgs(args),
-      (error: unknown) => error instanceof UsageError && error.flag === flag,
-    );
-  }
-});
-
-Deno.test("runHive serves every socket until its signal, then removes them; 1 when it cannot start", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "hive-run-" });
-  const stop = new AbortController();
-  const log = createMemoryLogger();
-  const running = runHive(
-    parseHiveArgs(["--socket-dir", dir, "--agents", "a"]),
-    { log, signal: stop.signal },
-  );
-  const path = `${dir}/a/mcp.sock`;
-  for (let i = 0; i < 100 && !(await exists(path)); i++) await delay(20);
-  const client = new SocketBroker(path);
-  try {
-    assert.equal(await client.inboxDepth("a"), 0);
-    assert.ok(await exists(`${dir}/manager/mcp.sock`));
-  } finally {
-    await client.close();
-    stop.abort();
-  }
-  assert.equal(await running, 0);
-  assert.equal(await exists(path), false);
-  const failed = await runHive({
-    socketDir: dir,
-    agents: [],
-    manager: "m",
-    db: dir,
-  }, { log, signal: stop.signal });
-  assert.equal(failed, 1);
-  assert.ok(
-    log.records.some((record) => record.msg === "Cannot start the hive broker"),
-  );
-  await Deno.remove(dir, { recursive: true });
-});
 
 Deno.test("load: 20 agents, 10,000 messages through one hive over sockets, each delivered once and in order", async () => {
   const agents = Array.from(
@@ -149,12 +76,3 @@ Deno.test("load: 20 agents, 10,000 messages through one hive over sockets, each 
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

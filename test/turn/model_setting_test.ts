@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createMemoryLogger } from "../../lib/log.ts";
-import { ModelSetting } from "../../lib/turn/model_setting.ts";
+import {
+  isValidModelName,
+  ModelSetting,
+} from "../../lib/turn/model_setting.ts";
 
 async function withDir(
   fn: (dir: string) => void | Promise<void>,
@@ -93,4 +96,27 @@ Deno.test("ModelSetting.set() that cannot persist logs a warning and still switc
     assert.match(log.records[0]!.msg, /Cannot persist model choice/);
     assert.equal(log.records[0]!.path, join(blocker, "hyperhive-model"));
   });
+});
+
+Deno.test("isValidModelName() accepts aliases, full ids and bracketed variants", async (t) => {
+  const cases: [string, boolean][] = [
+    ["haiku", true],
+    ["opus", true],
+    ["claude-sonnet-4-5-20250929", true],
+    ["claude-sonnet-4-5[1m]", true],
+    ["us.anthropic.claude-3-5:0", true],
+    ["a".repeat(100), true],
+    ["a".repeat(101), false],
+    ["", false],
+    [" haiku", false],
+    ["--print", false],
+    ["haiku\n", false],
+    ["../etc", false],
+  ];
+  for (const [name, valid] of cases) {
+    await t.step(
+      JSON.stringify(name),
+      () => assert.equal(isValidModelName(name), valid),
+    );
+  }
 });

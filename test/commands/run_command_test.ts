@@ -1,49 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  isValidModelName,
-  parseRunArgs,
-  parseSendArgs,
-  parseWakeArgs,
-  RUN_USAGE,
-  SEND_USAGE,
-  splitSubcommand,
-  SUBCOMMANDS,
-  WAKE_USAGE,
-  wantsHelp,
-} from "../../lib/commands/cli.ts";
-import { UsageError } from "../../lib/commands/flags.ts";
-
-/** Assert `parse` throws a one-line UsageError naming `flag` (in the message and `.flag`). */
-function assertUsageError(
-  parse: () => unknown,
-  flag: string | undefined,
-  message?: RegExp,
-): void {
-  assert.throws(parse, (error: unknown) => {
-    assert.ok(
-      error instanceof UsageError,
-      `expected a UsageError, got ${error}`,
-    );
-    assert.equal(error.name, "UsageError");
-    assert.equal(error.flag, flag);
-    if (flag !== undefined) {
-      assert.ok(
-        error.message.includes(flag),
-        `message does not name ${flag}: ${error.message}`,
-      );
-    }
-    assert.ok(
-      !error.message.includes("\n"),
-      `message is not one line: ${error.message}`,
-    );
-    assert.ok(
-      !error.message.endsWith("."),
-      `message ends with a period: ${error.message}`,
-    );
-    if (message) assert.match(error.message, message);
-    return true;
-  });
-}
+import { parseRunArgs, RUN_USAGE } from "../../lib/commands/run_command.ts";
+import { SUBCOMMANDS } from "../../lib/commands/subcommand.ts";
+import { assertUsageError } from "./usage_error_assert.ts";
 
 Deno.test("parseRunArgs() with no flags gives SPEC §2's defaults", () => {
   assert.deepEqual(parseRunArgs([]), {
@@ -228,29 +186,6 @@ Deno.test("parseRunArgs() rejects a --model that is not a model name naming the 
   }
 });
 
-Deno.test("isValidModelName() accepts aliases, full ids and bracketed variants", async (t) => {
-  const cases: [string, boolean][] = [
-    ["haiku", true],
-    ["opus", true],
-    ["claude-sonnet-4-5-20250929", true],
-    ["claude-sonnet-4-5[1m]", true],
-    ["us.anthropic.claude-3-5:0", true],
-    ["a".repeat(100), true],
-    ["a".repeat(101), false],
-    ["", false],
-    [" haiku", false],
-    ["--print", false],
-    ["haiku\n", false],
-    ["../etc", false],
-  ];
-  for (const [name, valid] of cases) {
-    await t.step(
-      JSON.stringify(name),
-      () => assert.equal(isValidModelName(name), valid),
-    );
-  }
-});
-
 Deno.test("parseRunArgs() rejects an --allowed-tools list naming no tool", async (t) => {
   for (const value of ["", " ", ",,", " , "]) {
     await t.step(
@@ -262,119 +197,6 @@ Deno.test("parseRunArgs() rejects an --allowed-tools list naming no tool", async
         ),
     );
   }
-});
-
-Deno.test("splitSubcommand() picks the subcommand, defaulting to run", async (t) => {
-  for (const command of SUBCOMMANDS) {
-    await t.step(
-      command,
-      () =>
-        assert.deepEqual(splitSubcommand([command, "--x"]), {
-          command,
-          rest: ["--x"],
-        }),
-    );
-  }
-  await t.step(
-    "no arguments",
-    () => assert.deepEqual(splitSubcommand([]), { command: "run", rest: [] }),
-  );
-  await t.step("flags only", () => {
-    assert.deepEqual(splitSubcommand(["--role", "manager"]), {
-      command: "run",
-      rest: ["--role", "manager"],
-    });
-  });
-});
-
-Deno.test("splitSubcommand() rejects an unknown subcommand listing the known ones", () => {
-  assertUsageError(
-    () => splitSubcommand(["frobnicate"]),
-    undefined,
-    /Unknown subcommand "frobnicate".*run, hive, mcp/,
-  );
-});
-
-Deno.test("wantsHelp() sees --help and -h", () => {
-  assert.equal(wantsHelp(["--port", "1", "--help"]), true);
-  assert.equal(wantsHelp(["-h"]), true);
-  assert.equal(wantsHelp(["--port", "1"]), false);
-});
-
-Deno.test("parseWakeArgs() reads --from and --body, - meaning stdin", () => {
-  assert.deepEqual(
-    parseWakeArgs(["--from", "operator", "--body", "hello there"]),
-    {
-      name: undefined,
-      stateDir: undefined,
-      hiveSocket: undefined,
-      from: "operator",
-      body: "hello there",
-    },
-  );
-  assert.equal(parseWakeArgs(["--from", "cron", "--body", "-"]).body, "-");
-  assert.deepEqual(
-    parseWakeArgs([
-      "--name",
-      "bob",
-      "--state-dir",
-      "/s",
-      "--hive-socket",
-      "/sock",
-      "--from",
-      "x",
-      "--body",
-      "y",
-    ]),
-    { name: "bob", stateDir: "/s", hiveSocket: "/sock", from: "x", body: "y" },
-  );
-});
-
-Deno.test("parseWakeArgs() requires --from and --body naming them", () => {
-  assertUsageError(() => parseWakeArgs(["--body", "hi"]), "--from", /required/);
-  assertUsageError(() => parseWakeArgs(["--from=", "--body", "hi"]), "--from");
-  assertUsageError(() => parseWakeArgs(["--from", "op"]), "--body", /required/);
-  assertUsageError(
-    () => parseWakeArgs(["--from", "op", "--body", "hi", "--to", "x"]),
-    "--to",
-  );
-  assertUsageError(
-    () => parseWakeArgs(["--from", "op", "--body", "hi", "extra"]),
-    undefined,
-    /Unexpected argument/,
-  );
-});
-
-Deno.test("parseSendArgs() takes --to and the text after the flags", () => {
-  assert.deepEqual(parseSendArgs(["--to", "bob", "hello", "there"]), {
-    name: undefined,
-    stateDir: undefined,
-    hiveSocket: undefined,
-    to: "bob",
-    body: "hello there",
-  });
-  assert.equal(
-    parseSendArgs(["--to", "bob", "--", "--not-a-flag"]).body,
-    "--not-a-flag",
-  );
-});
-
-Deno.test("parseSendArgs() requires --to and a text", () => {
-  assertUsageError(() => parseSendArgs(["hello"]), "--to", /required/);
-  assertUsageError(
-    () => parseSendArgs(["--to", "bob"]),
-    undefined,
-    /message text/,
-  );
-  assertUsageError(
-    () => parseSendArgs(["--to", "bob", " "]),
-    undefined,
-    /message text/,
-  );
-  assertUsageError(
-    () => parseSendArgs(["--to", "bob", "--from", "x", "hi"]),
-    "--from",
-  );
 });
 
 Deno.test("the usage texts name every run flag and subcommand", () => {
@@ -402,6 +224,4 @@ Deno.test("the usage texts name every run flag and subcommand", () => {
       `RUN_USAGE lacks ${command}`,
     );
   }
-  assert.match(WAKE_USAGE, /--from LABEL --body TEXT\|-/);
-  assert.match(SEND_USAGE, /--to NAME TEXT/);
 });

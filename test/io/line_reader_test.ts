@@ -4,7 +4,7 @@ import {
   parseStreamLine,
   readLines,
   type SplitItem,
-} from "../lib/line_splitter.ts";
+} from "../../lib/io/line_reader.ts";
 
 const encoder = new TextEncoder();
 
