@@ -3,7 +3,7 @@
  * line, one exchange at a time. The reader runs all the time, so a connection the broker closed
  * while it sat idle in the pool is known dead before anyone writes into it.
  */
-import { encodeLine, type LineItem, readLines } from "./json_lines.ts";
+import { encodeJsonLine, type LineItem, pullLines } from "../io/line_reader.ts";
 
 /** The longest response line the client reads (a `recent` of big messages), in bytes. */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -53,7 +53,7 @@ export class SocketConnection {
       this.#waiting = resolve
     );
     try {
-      const bytes = encodeLine(request);
+      const bytes = encodeJsonLine(request);
       for (let offset = 0; offset < bytes.length;) {
         offset += await this.#conn.write(bytes.subarray(offset));
       }
@@ -89,7 +89,7 @@ export class SocketConnection {
           "after_send",
         );
       }
-      if (item.kind === "too_long") {
+      if (item.kind === "oversize") {
         throw new ExchangeError(
           `the answer is over ${MAX_RESPONSE_BYTES} bytes`,
           "after_send",
@@ -116,7 +116,10 @@ export class SocketConnection {
   async #read(): Promise<void> {
     try {
       for await (
-        const item of readLines(this.#conn, MAX_RESPONSE_BYTES)
+        const item of pullLines(this.#conn, {
+          maxLineBytes: MAX_RESPONSE_BYTES,
+          headBytes: 0,
+        })
       ) {
         const waiting = this.#waiting;
         this.#waiting = undefined;

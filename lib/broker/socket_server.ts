@@ -7,16 +7,14 @@
  */
 import { dirname } from "node:path";
 import type { Logger } from "../log.ts";
-import {
-  encodeLine,
-  type LineItem,
-  MAX_LINE_BYTES,
-  readLines,
-} from "./json_lines.ts";
+import { encodeJsonLine, type LineItem, pullLines } from "../io/line_reader.ts";
 import type {
   BrokerRequestHandler,
   BrokerResponse,
 } from "./request_handler.ts";
+
+/** The longest request line, in bytes: a longer one is refused and the connection goes on. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /** Options for {@linkcode serveBrokerSocket}. */
 export interface BrokerSocketOptions {
@@ -108,7 +106,12 @@ async function serveConnection(
   // Reading runs ahead of handling so that the client hanging up is seen mid long-poll.
   const reading = (async () => {
     try {
-      for await (const item of readLines(conn, MAX_LINE_BYTES)) {
+      for await (
+        const item of pullLines(conn, {
+          maxLineBytes: MAX_REQUEST_BYTES,
+          headBytes: 0,
+        })
+      ) {
         queue.push(item);
         wake?.();
         // Bounded: a client pipelining without reading answers waits for us.
@@ -134,10 +137,10 @@ async function serveConnection(
       }
       wake?.();
       if (item.kind === "line" && item.text.trim() === "") continue;
-      const response = item.kind === "too_long"
+      const response = item.kind === "oversize"
         ? tooLong(item.bytes)
         : await handleLine(item.text, handler, gone.signal);
-      if (!(await writeAll(conn, encodeLine(response)))) break;
+      if (!(await writeAll(conn, encodeJsonLine(response)))) break;
     }
   } catch (error) {
     log.warn("Broker connection failed", { error });
@@ -170,7 +173,7 @@ function tooLong(bytes: number): BrokerResponse {
   return {
     ok: false,
     error:
-      `Invalid request: line of ${bytes} bytes is over the ${MAX_LINE_BYTES}-byte limit`,
+      `Invalid request: line of ${bytes} bytes is over the ${MAX_REQUEST_BYTES}-byte limit`,
     code: "invalid",
   };
 }

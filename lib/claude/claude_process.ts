@@ -9,10 +9,10 @@ import type { Logger } from "../log.ts";
 import { createLogger } from "../log.ts";
 import {
   type LineBuffer,
-  parseStreamLine,
+  type LineItem,
   readLines,
-  type SplitItem,
 } from "../io/line_reader.ts";
+import { parseStreamLine } from "./stream_json.ts";
 import { freezeAndKill, ProcessTreeWatch } from "./process_tree.ts";
 
 /** The variable, set to a fresh id per spawn, that marks every process of one claude run. */
@@ -351,7 +351,7 @@ class ClaudeChild implements ClaudeProcess {
   }
 }
 
-function toStdoutItem(item: SplitItem): StdoutItem | null {
+function toStdoutItem(item: LineItem): StdoutItem | null {
   if (item.kind === "oversize") return item;
   // Blank lines carry nothing and stream-json never prints them: not worth a note each.
   if (item.text.trim() === "") return null;
@@ -361,7 +361,7 @@ function toStdoutItem(item: SplitItem): StdoutItem | null {
     : { kind: "not_json", text: parsed.text, partial: item.partial };
 }
 
-function toStderrLine(item: SplitItem): string | null {
+function toStderrLine(item: LineItem): string | null {
   if (item.kind === "oversize") {
     return `${item.head}… [stderr line of ${item.bytes} bytes cut]`;
   }

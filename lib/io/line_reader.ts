@@ -1,25 +1,24 @@
 /**
- * @module Splitting a child's output bytes into lines with a size cap, and parsing a stdout line
- * as stream-json (SPEC §4.4). Lines up to the cap come out whole; a longer one is never buffered
- * whole: it becomes an `oversize` item (its size and first 4 KiB) and the stream goes on at the
- * next newline. Nothing here throws on bad input: a bad line is a value.
+ * @module The one capped line reader: bytes in, lines out, for claude's stdout and stderr
+ * ({@linkcode readLines}, read in the background) and both ends of the broker socket
+ * ({@linkcode pullLines}, read on demand). Lines up to the cap come out whole; a longer one is
+ * never buffered whole: it becomes an `oversize` item (its size and first bytes) and the stream
+ * goes on at the next newline. Nothing here throws on bad input: a bad line is a value.
  */
 
-/** Lines longer than this (bytes, newline excluded) become `oversize` items. */
+/** The default cap: claude's stream-json lines are parsed up to 16 MiB (SPEC §4.4). */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /** How much of an oversize line is kept to show what it was. */
 export const OVERSIZE_HEAD_BYTES = 4096;
 
-/** One line of output; `partial` when it ended at EOF without a newline (a crash mid-line). */
-export type SplitItem =
+/**
+ * One line, or the marker of a line over the cap; `partial` when it ended at EOF without a
+ * newline (a crash mid-line).
+ */
+export type LineItem =
   | { kind: "line"; text: string; partial: boolean }
   | { kind: "oversize"; bytes: number; head: string; partial: boolean };
-
-/** A stdout line read as stream-json: an object, or anything else kept as text. */
-export type ParsedLine =
-  | { kind: "object"; value: Record<string, unknown> }
-  | { kind: "not_json"; text: string };
 
 /** Options for {@linkcode LineSplitter}. */
 export interface LineSplitterOptions {
@@ -31,7 +30,6 @@ export interface LineSplitterOptions {
 
 const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
-const OPEN_BRACE = 123;
 
 /**
  * The splitting state machine: feed chunks with `push()`, then `flush()` at EOF. Each call
@@ -54,8 +52,8 @@ export class LineSplitter {
   }
 
   /** Take one chunk; return the lines it completed. */
-  push(chunk: Uint8Array): SplitItem[] {
-    const out: SplitItem[] = [];
+  push(chunk: Uint8Array): LineItem[] {
+    const out: LineItem[] = [];
     let start = 0;
     if (this.#partBytes > 0 || this.#oversizeHead !== null) {
       const newline = chunk.indexOf(NEWLINE);
@@ -92,13 +90,13 @@ export class LineSplitter {
   }
 
   /** End of input: the line under way, if any, marked partial. */
-  flush(): SplitItem[] {
+  flush(): LineItem[] {
     if (this.#partBytes === 0 && this.#oversizeHead === null) return [];
     return [this.#endCarried(true)];
   }
 
   /** Split a span that ends with a newline, one line at a time, capping each. */
-  #splitEach(span: Uint8Array, out: SplitItem[]): void {
+  #splitEach(span: Uint8Array, out: LineItem[]): void {
     let start = 0;
     while (start < span.length) {
       const newline = span.indexOf(NEWLINE, start);
@@ -137,7 +135,7 @@ export class LineSplitter {
     this.#partBytes += piece.length;
   }
 
-  #endCarried(partial: boolean): SplitItem {
+  #endCarried(partial: boolean): LineItem {
     const bytes = this.#partBytes;
     const head = this.#oversizeHead;
     const parts = this.#parts;
@@ -167,30 +165,6 @@ export class LineSplitter {
   }
 }
 
-/** Read a stdout line as stream-json; never throws. Arrays and scalars are `not_json`. */
-export function parseStreamLine(text: string): ParsedLine {
-  // Only text opening with "{" can be an object: skip JSON.parse (and its exception) otherwise.
-  let first = 0;
-  while (first < text.length && isJsonSpace(text.charCodeAt(first))) first++;
-  if (text.charCodeAt(first) === OPEN_BRACE) {
-    try {
-      const value: unknown = JSON.parse(text);
-      if (
-        typeof value === "object" && value !== null && !Array.isArray(value)
-      ) {
-        return { kind: "object", value: value as Record<string, unknown> };
-      }
-    } catch {
-      // Not JSON: reported as text below, which is what the caller wants to see.
-    }
-  }
-  return { kind: "not_json", text };
-}
-
-function isJsonSpace(code: number): boolean {
-  return code === 32 || code === 9 || code === 10 || code === 13;
-}
-
 function stripCarriageReturn(text: string): string {
   return text.charCodeAt(text.length - 1) === CARRIAGE_RETURN
     ? text.slice(0, -1)
@@ -210,7 +184,7 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 /** Options for {@linkcode readLines}. */
 export interface ReadLinesOptions<T> extends LineSplitterOptions {
   /** Turns a line into the value handed out; `null` drops it. */
-  map: (item: SplitItem) => T | null;
+  map: (item: LineItem) => T | null;
   /** Values buffered unread before reading pauses, once someone iterates; unbounded by default. */
   highWater?: number;
   /** Told when reading fails; the values end there. */
@@ -247,7 +221,7 @@ export function readLines<T>(
     wakeReader?.();
     wakeReader = null;
   };
-  const add = (items: SplitItem[]) => {
+  const add = (items: LineItem[]) => {
     if (abandoned) return;
     for (const item of items) {
       const value = map(item);
@@ -324,4 +298,40 @@ export function readLines<T>(
       return { next, return: abandon };
     },
   };
+}
+
+/** Something bytes are read from on demand, as `Deno.Conn` is. */
+export interface ByteSource {
+  read(buffer: Uint8Array): Promise<number | null>;
+}
+
+/** Bytes asked of a {@linkcode ByteSource} per read. */
+const READ_SIZE = 64 * 1024;
+
+/**
+ * Yield the lines of `source` as they are asked for: nothing is read ahead, so a consumer that
+ * stops asking stops the reading (the broker's back-pressure). Plain `read()`s, not the conn's
+ * ReadableStream: a request is one small read, and the stream's machinery would cost more than
+ * the broker's work on it.
+ */
+export async function* pullLines(
+  source: ByteSource,
+  options: LineSplitterOptions = {},
+): AsyncGenerator<LineItem> {
+  const splitter = new LineSplitter(options);
+  // Reused between reads: the splitter copies what it keeps.
+  const buffer = new Uint8Array(READ_SIZE);
+  while (true) {
+    const n = await source.read(buffer);
+    if (n === null) break;
+    yield* splitter.push(buffer.subarray(0, n));
+  }
+  yield* splitter.flush();
+}
+
+const encoder = new TextEncoder();
+
+/** Encode one JSON value as a line: the writing half of the line framing the broker speaks. */
+export function encodeJsonLine(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value) + "\n");
 }

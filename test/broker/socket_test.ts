@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BrokerError } from "../../lib/broker/broker_api.ts";
 import { startHive } from "../../lib/broker/hive.ts";
-import { MAX_LINE_BYTES } from "../../lib/broker/json_lines.ts";
+import { MAX_REQUEST_BYTES } from "../../lib/broker/socket_server.ts";
 import { SocketBroker } from "../../lib/broker/socket_client.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
 import { delay } from "./broker_fixture.ts";
@@ -82,7 +82,7 @@ Deno.test("socket: bad lines get a clear error and the connection stays usable",
       await conn.write("[1,2]\n");
       assert.match(String((await conn.readLine()).error), /JSON object/);
       // Over the cap, in pieces: refused as a whole, never buffered.
-      const big = new Uint8Array(MAX_LINE_BYTES + 100).fill(0x61);
+      const big = new Uint8Array(MAX_REQUEST_BYTES + 100).fill(0x61);
       await conn.write(big.subarray(0, 700_000));
       await conn.write(big.subarray(700_000));
       await conn.write("\n");

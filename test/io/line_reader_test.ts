@@ -1,19 +1,22 @@
 import assert from "node:assert/strict";
 import {
+  type ByteSource,
+  encodeJsonLine,
+  type LineItem,
   LineSplitter,
-  parseStreamLine,
+  pullLines,
   readLines,
-  type SplitItem,
 } from "../../lib/io/line_reader.ts";
+import { parseStreamLine } from "../../lib/claude/stream_json.ts";
 
 const encoder = new TextEncoder();
 
 function splitChunks(
   chunks: (string | Uint8Array)[],
   options = {},
-): SplitItem[] {
+): LineItem[] {
   const splitter = new LineSplitter(options);
-  const out: SplitItem[] = [];
+  const out: LineItem[] = [];
   for (const chunk of chunks) {
     out.push(
       ...splitter.push(
@@ -24,7 +27,7 @@ function splitChunks(
   return [...out, ...splitter.flush()];
 }
 
-function line(text: string, partial = false): SplitItem {
+function line(text: string, partial = false): LineItem {
   return { kind: "line", text, partial };
 }
 
@@ -103,7 +106,7 @@ Deno.test("LineSplitter splits a 20 MiB line into an oversize item and a 10 MiB 
   const chunk = new Uint8Array(65536).fill(120);
   const splitter = new LineSplitter({ maxLineBytes: 16 * 1024 * 1024 });
   const started = performance.now();
-  const items: SplitItem[] = [];
+  const items: LineItem[] = [];
   for (const megabytes of [20, 10]) {
     for (let i = 0; i < megabytes * 16; i++) {
       items.push(...splitter.push(chunk));
@@ -144,33 +147,6 @@ Deno.test("LineSplitter with parseStreamLine handles many short lines fast", () 
   assert(elapsed < 2000, `took ${elapsed} ms`);
 });
 
-Deno.test("parseStreamLine accepts JSON objects only and never throws", async (t) => {
-  const cases: [string, string][] = [
-    ['{"type":"result"}', "object"],
-    ['  {"a": [1, {"b": null}]}  ', "object"],
-    ["{}", "object"],
-    ["[1,2]", "not_json"],
-    ["42", "not_json"],
-    ['"text"', "not_json"],
-    ["null", "not_json"],
-    ['{"broken":', "not_json"],
-    ["{not json}", "not_json"],
-    ["", "not_json"],
-    ["plain text", "not_json"],
-  ];
-  for (const [text, kind] of cases) {
-    await t.step(JSON.stringify(text), () => {
-      const parsed = parseStreamLine(text);
-      assert.deepEqual(parsed.kind, kind);
-      if (parsed.kind === "not_json") assert.deepEqual(parsed.text, text);
-    });
-  }
-  assert.deepEqual(parseStreamLine('{"a":1}'), {
-    kind: "object",
-    value: { a: 1 },
-  });
-});
-
 Deno.test("readLines reads in the background, maps, and hands values out once", async () => {
   const source = ReadableStream.from(
     ["a\nskip\nb", "\nc"].map((s) => encoder.encode(s)),
@@ -209,4 +185,39 @@ Deno.test("readLines pauses at the high-water mark only while someone reads, and
   await buffer.done;
   assert.deepEqual(pulled, 51);
   assert.deepEqual(seen, ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
+});
+
+/** A `read()` source handing out `chunks` one per read, through one reused buffer as a conn does. */
+function byteSource(chunks: string[]): ByteSource {
+  const queue = chunks.map((chunk) => encoder.encode(chunk));
+  return {
+    read(buffer: Uint8Array): Promise<number | null> {
+      const next = queue.shift();
+      if (next === undefined) return Promise.resolve(null);
+      buffer.set(next);
+      return Promise.resolve(next.length);
+    },
+  };
+}
+
+Deno.test("pullLines gives the same items as readLines: whole lines, oversize lines skipped, a last partial line", async () => {
+  const items: LineItem[] = [];
+  for await (
+    const item of pullLines(
+      byteSource(["ab", "c\n", "x".repeat(10), "y".repeat(10) + "\nd", "e"]),
+      { maxLineBytes: 8, headBytes: 0 },
+    )
+  ) items.push(item);
+  assert.deepEqual(items, [
+    line("abc"),
+    { kind: "oversize", bytes: 20, head: "", partial: false },
+    line("de", true),
+  ]);
+});
+
+Deno.test("encodeJsonLine frames one JSON value as one line", () => {
+  assert.equal(
+    new TextDecoder().decode(encodeJsonLine({ ok: true, text: "a\nb" })),
+    '{"ok":true,"text":"a\\nb"}\n',
+  );
 });
