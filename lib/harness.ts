@@ -25,6 +25,7 @@ import { openDatabase } from "./sqlite/open.ts";
 import { StoreHealth } from "./sqlite/store_health.ts";
 import { TurnLoop } from "./turn/turn_loop.ts";
 import { TurnStatsRecorder } from "./stats/turn_stats_recorder.ts";
+import { StoreTurnMetrics } from "./stats/turn_metrics.ts";
 import { killLeftovers, spawnClaude } from "./claude/claude_process.ts";
 import type { Broker } from "./broker/broker.ts";
 import { ReopeningBroker } from "./broker/reopening_broker.ts";
@@ -227,6 +228,10 @@ export async function startHarness(
     log,
   };
   const hub = new SseHub({ log });
+  // Every event reaches the page's live stream as the one JSON text the bus made.
+  bus.subscribe(function publishToHub(event, json) {
+    hub.publish(event.seq, json);
+  });
   const app = createApp({
     log,
     uiToken: options.uiToken,
@@ -250,6 +255,8 @@ export async function startHarness(
       }),
       createStatsRoutes({
         stats: turnStats,
+        // Counters start at this harness's start: a restart is an ordinary counter reset.
+        metrics: new StoreTurnMetrics(turnStats, Math.floor(now() / 1000)),
         agent: options.agent,
         role: options.role,
         now,

@@ -45,6 +45,7 @@ export const historyCase: BenchCase = {
     const store = new EventStore(db);
     const bus = new Bus({ store, health, log, flushIntervalMs: 0 });
     const hub = new SseHub({ log, keepAliveMs: 0 });
+    bus.subscribe((event, json) => hub.publish(event.seq, json));
     // Mounted as the harness mounts it: guards, then the router.
     const app = createApp({
       log,

@@ -25,14 +25,11 @@ const HELLO_FRAME = encodeSseComment("connected");
 const RESET_FRAME = encodeSseEvent(null, '{"kind":"reset"}');
 
 /**
- * The `/events/*` router. Creating it subscribes the hub to the bus, once, so each event is
- * encoded once for every client of every router.
+ * The `/events/*` router. It only routes: the hub is fed by the bus where both are built (the
+ * composition root subscribes it), so each event is encoded once for every client.
  */
 export function createEventRoutes(deps: EventRoutesDeps): Hono {
   const { bus, hub, log } = deps;
-  bus.subscribe(function publishToHub(event, json) {
-    hub.publish(event.seq, json);
-  });
   const app = new Hono();
 
   // Not hono's streamSSE: it writes (and encodes) per client and per event, while the hub writes

@@ -15,7 +15,7 @@ import {
   PROMETHEUS_CONTENT_TYPE,
   renderExposition,
 } from "../stats/prometheus.ts";
-import { TurnMetrics } from "../stats/turn_metrics.ts";
+import type { StoreTurnMetrics } from "../stats/turn_metrics.ts";
 import {
   parseStatsWindow,
   windowBounds,
@@ -28,37 +28,17 @@ export interface StatsRoutesDeps {
   stats: TurnStatsReader;
   agent: string;
   role: string;
+  /** What `/metrics` exposes, kept current over `stats`. */
+  metrics: StoreTurnMetrics;
   now?: () => number;
-  /** `/metrics` counts rows that ended at or after this unix second; default: when created. */
-  metricsSince?: number;
 }
 
 const MAX_LIMIT = 1000;
-const METRICS_PAGE = 1000;
 
 /** The stats routes, to mount with `app.route("/", ...)`. */
 export function createStatsRoutes(deps: StatsRoutesDeps): Hono {
-  const { stats, agent, role, now = Date.now } = deps;
+  const { stats, metrics, agent, role, now = Date.now } = deps;
   const nowSeconds = () => Math.floor(now() / 1000);
-  let metrics = new TurnMetrics(deps.metricsSince ?? nowSeconds());
-  let lastId = 0;
-
-  // Fold in only the rows added since the last scrape, so a scrape costs what is new.
-  function refreshMetrics(): void {
-    if (stats.maxId() < lastId) {
-      // The file was replaced and its ids started over: count it afresh (a counter reset).
-      metrics = new TurnMetrics(metrics.since);
-      lastId = 0;
-    }
-    for (;;) {
-      const rows = stats.after(lastId, metrics.since, METRICS_PAGE);
-      for (const row of rows) {
-        metrics.observe(row);
-        lastId = row.id;
-      }
-      if (rows.length < METRICS_PAGE) return;
-    }
-  }
 
   const app = new Hono();
 
@@ -116,9 +96,7 @@ export function createStatsRoutes(deps: StatsRoutesDeps): Hono {
   }
 
   app.get("/metrics", (c) => {
-    refreshMetrics();
-    const [latest] = stats.list({ limit: 1 });
-    const text = renderExposition(metrics.families(latest ?? null));
+    const text = renderExposition(metrics.scrape());
     return c.body(text, 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
 

@@ -13,6 +13,7 @@ import type {
   Sample,
 } from "./prometheus.ts";
 import { contextTokens, toolBreakdown } from "./summary.ts";
+import type { TurnStatsReader } from "./turn_stats_store.ts";
 
 /** Upper bounds of the `hive_turn_duration_seconds` buckets. */
 export const DURATION_BOUNDS_SECONDS: readonly number[] = [
@@ -188,4 +189,47 @@ function counter(name: string, help: string, samples: Sample[]): MetricFamily {
 
 function gauge(name: string, help: string, samples: Sample[]): MetricFamily {
   return { name, help, type: "gauge", samples };
+}
+
+/** Rows read from the store per page while catching up. */
+const SCRAPE_PAGE = 1000;
+
+/**
+ * {@linkcode TurnMetrics} kept current over a turn-stats store: each scrape folds in only the
+ * rows added since the last, so a scrape costs what is new. Built by the composition root and
+ * handed to the `/metrics` route.
+ */
+export class StoreTurnMetrics {
+  #stats: TurnStatsReader;
+  #metrics: TurnMetrics;
+  #lastId = 0;
+
+  /** Count the rows of `stats` that ended at or after `since` (unix seconds). */
+  constructor(stats: TurnStatsReader, since: number) {
+    this.#stats = stats;
+    this.#metrics = new TurnMetrics(since);
+  }
+
+  /** Catch up with the store, then the families to render. */
+  scrape(): MetricFamily[] {
+    if (this.#stats.maxId() < this.#lastId) {
+      // The file was replaced and its ids started over: count it afresh (a counter reset).
+      this.#metrics = new TurnMetrics(this.#metrics.since);
+      this.#lastId = 0;
+    }
+    for (;;) {
+      const rows = this.#stats.after(
+        this.#lastId,
+        this.#metrics.since,
+        SCRAPE_PAGE,
+      );
+      for (const row of rows) {
+        this.#metrics.observe(row);
+        this.#lastId = row.id;
+      }
+      if (rows.length < SCRAPE_PAGE) break;
+    }
+    const [latest] = this.#stats.list({ limit: 1 });
+    return this.#metrics.families(latest ?? null);
+  }
 }

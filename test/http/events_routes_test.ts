@@ -142,6 +142,7 @@ function withRig(fn: (rig: Rig) => Promise<void>): () => Promise<void> {
         );
         const bus = new Bus({ store, health, log });
         const hub = new SseHub({ log, ...hubOptions });
+        bus.subscribe((event, json) => hub.publish(event.seq, json));
         const app = new Hono();
         app.route("/", createEventRoutes({ bus, hub, log }));
         app.onError((err, c) => {

@@ -9,7 +9,10 @@ import {
   type StatsRoutesDeps,
 } from "../../lib/http/stats_routes.ts";
 import { openDatabase } from "../../lib/sqlite/open.ts";
-import { DURATION_BOUNDS_SECONDS } from "../../lib/stats/turn_metrics.ts";
+import {
+  DURATION_BOUNDS_SECONDS,
+  StoreTurnMetrics,
+} from "../../lib/stats/turn_metrics.ts";
 import type { TurnStatsRow } from "../../lib/stats/turn_stats_row.ts";
 import {
   TURN_STATS_MIGRATIONS,
@@ -51,7 +54,7 @@ interface Rig {
 
 function withApp(
   body: (rig: Rig) => Promise<void>,
-  deps: Partial<StatsRoutesDeps> = {},
+  deps: Partial<StatsRoutesDeps> & { metricsSince?: number } = {},
 ): () => Promise<void> {
   return async () => {
     const dir = Deno.makeTempDirSync({ prefix: "stats_routes_" });
@@ -62,6 +65,7 @@ function withApp(
       "/",
       createStatsRoutes({
         stats: store,
+        metrics: new StoreTurnMetrics(store, deps.metricsSince ?? NOW_S),
         agent: "alice",
         role: "agent",
         now: () => NOW,
