@@ -5,23 +5,9 @@
  * since each one is written on every message: `messages_inbox` serves both an agent's pending
  * messages (`delivered_at IS NULL`) and its history; the partial ones hold only what is pending.
  */
-import { hasColumn, type Migration } from "../sqlite/migrate.ts";
+import type { Migration } from "../sqlite/migrate.ts";
 
-/** The broker store's migrations, applied by `openDatabase(path, BROKER_MIGRATIONS)`. */
-export const BROKER_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: "messages, questions, reminders, statuses, agents",
-    sql: (db) => {
-      db.exec(V1_SQL);
-      // A file from the Rust harness has the tables but may lack the claim column.
-      if (!hasColumn(db, "messages", "claimed_at")) {
-        db.exec("ALTER TABLE messages ADD COLUMN claimed_at INTEGER");
-      }
-    },
-  },
-];
-
+// Version 1's tables, as the Rust harness created them (plus the claim column).
 const V1_SQL = `
       CREATE TABLE IF NOT EXISTS messages (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -73,3 +59,20 @@ const V1_SQL = `
         added_at INTEGER NOT NULL
       );
 `;
+
+/** The broker store's migrations, applied by `openDatabase(path, BROKER_MIGRATIONS)`. Literal and append-only: never edit a landed step. */
+export const BROKER_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "messages, questions, reminders, statuses, agents",
+    sql: [
+      V1_SQL,
+      // A file from the Rust harness has the tables but may lack the claim column.
+      {
+        table: "messages",
+        column: "claimed_at",
+        sql: "ALTER TABLE messages ADD COLUMN claimed_at INTEGER",
+      },
+    ],
+  },
+];

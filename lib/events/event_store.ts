@@ -6,7 +6,7 @@
  * in a `meta` table so a restarted process starts above any seq its predecessor could have used.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { hasColumn, type Migration } from "../sqlite/migrate.ts";
+import type { Migration } from "../sqlite/migrate.ts";
 
 /** How many rows the table keeps (SPEC §3). */
 export const EVENT_STORE_CAPACITY = 2000;
@@ -26,26 +26,30 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
     version: 1,
     name:
       "events table (adopting the Rust harness's) with seq, boot_id and the seq reservation",
-    sql: (db) => {
+    sql: [
       // The Rust harness's DDL, verbatim: it created the table with no user_version, so a file
       // of its own is at version 0 and comes through here with its rows.
-      db.exec(`CREATE TABLE IF NOT EXISTS events (
+      `CREATE TABLE IF NOT EXISTS events (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         ts INTEGER NOT NULL,
         kind TEXT NOT NULL,
         payload_json TEXT NOT NULL
       );
-      CREATE INDEX IF NOT EXISTS idx_events_ts ON events (ts);`);
+      CREATE INDEX IF NOT EXISTS idx_events_ts ON events (ts);`,
       // Nullable: rows written by the Rust harness have neither.
-      if (!hasColumn(db, "events", "seq")) {
-        db.exec("ALTER TABLE events ADD COLUMN seq INTEGER");
-      }
-      if (!hasColumn(db, "events", "boot_id")) {
-        db.exec("ALTER TABLE events ADD COLUMN boot_id TEXT");
-      }
-      db.exec(`CREATE INDEX IF NOT EXISTS idx_events_seq ON events (seq);
-        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);`);
-    },
+      {
+        table: "events",
+        column: "seq",
+        sql: "ALTER TABLE events ADD COLUMN seq INTEGER",
+      },
+      {
+        table: "events",
+        column: "boot_id",
+        sql: "ALTER TABLE events ADD COLUMN boot_id TEXT",
+      },
+      `CREATE INDEX IF NOT EXISTS idx_events_seq ON events (seq);
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);`,
+    ],
   },
   {
     version: 2,

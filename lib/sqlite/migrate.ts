@@ -1,16 +1,31 @@
 /**
  * @module Forward-only schema migrations counted by `PRAGMA user_version` (kysely's invariants):
  * an ordered, append-only list of steps, each applied in its own `BEGIN IMMEDIATE … COMMIT`.
- * A database newer than the code is refused rather than guessed at. Never edit an applied step;
- * append one.
+ * A database newer than the code is refused rather than guessed at. A step is data, never code:
+ * literal SQL, plus literal columns added only where a file the Rust harness wrote lacks them.
+ * So a step cannot drift with today's types, and tests pin every landed step's text. Never edit
+ * a landed step; append one.
  */
 import type { DatabaseSync } from "node:sqlite";
 
-/** One migration step. `sql` may hold several statements. */
+/**
+ * A column added only when `table` lacks it: how a step adopts a file the Rust harness wrote
+ * (same tables, fewer columns) as well as a fresh one. `sql` is the literal `ALTER TABLE`.
+ */
+export interface AddColumnIfMissing {
+  table: string;
+  column: string;
+  sql: string;
+}
+
+/** One statement of a step: literal SQL (several statements allowed), or a conditional column. */
+export type MigrationStatement = string | AddColumnIfMissing;
+
+/** One migration step: literal SQL, or literal statements run in order. Frozen once landed. */
 export interface Migration {
   version: number;
   name: string;
-  sql: string | ((db: DatabaseSync) => void);
+  sql: string | readonly MigrationStatement[];
 }
 
 /** Raised when the file was written by a newer harness than this one. */
@@ -57,8 +72,7 @@ export function migrate(
         db.exec("COMMIT");
         continue;
       }
-      if (typeof step.sql === "string") db.exec(step.sql);
-      else step.sql(db);
+      runStep(db, step);
       db.exec(`PRAGMA user_version = ${step.version}`);
       db.exec("COMMIT");
       applied.push(step.version);
@@ -75,6 +89,16 @@ export function migrate(
     }
   }
   return applied;
+}
+
+function runStep(db: DatabaseSync, step: Migration): void {
+  const statements = typeof step.sql === "string" ? [step.sql] : step.sql;
+  for (const statement of statements) {
+    if (typeof statement === "string") db.exec(statement);
+    else if (!hasColumn(db, statement.table, statement.column)) {
+      db.exec(statement.sql);
+    }
+  }
 }
 
 /** The message of an unknown thrown value. */
