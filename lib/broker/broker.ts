@@ -1,8 +1,17 @@
 /**
  * @module The broker's surface as the harness sees it (SPEC §8): one interface, served by the
  * embedded sqlite broker in-process and by the socket client of `hive-harness hive`, so the turn
- * loop, the HTTP routes and the MCP server never know which one they talk to.
+ * loop, the HTTP routes and the MCP server never know which one they talk to. The records the
+ * page shows (messages, loose ends) are declared in `wire/broker_shapes.ts`.
  */
+import type { BrokerMessage, LooseEnds } from "../wire/broker_shapes.ts";
+
+export type {
+  BrokerMessage,
+  LooseEnds,
+  OpenQuestion,
+  PendingReminder,
+} from "../wire/broker_shapes.ts";
 
 /** A wake-up claimed for a turn. */
 export interface Wakeup {
@@ -13,44 +22,6 @@ export interface Wakeup {
   "sent_at": number;
   /** Other undelivered messages waiting for the agent, not counting this one. */
   unread: number;
-}
-
-/** A message as `recent` lists it. */
-export interface BrokerMessage {
-  id: number;
-  from: string;
-  to: string;
-  body: string;
-  "sent_at": number;
-  "delivered_at": number | null;
-}
-
-/** An open question, as loose ends list it. */
-export interface OpenQuestion {
-  id: number;
-  asker: string;
-  /** `operator` or an agent name. */
-  target: string;
-  question: string;
-  options: string[];
-  multi: boolean;
-  "asked_at": number;
-  deadline: number | null;
-}
-
-/** A pending reminder. */
-export interface PendingReminder {
-  id: number;
-  agent: string;
-  message: string;
-  "due_at": number;
-  "created_at": number;
-}
-
-/** An agent's loose ends: unanswered questions asked by it or of it, and pending reminders. */
-export interface LooseEnds {
-  questions: OpenQuestion[];
-  reminders: PendingReminder[];
 }
 
 /** One agent as the manager's `list_agents` shows it. */

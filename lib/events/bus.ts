@@ -6,7 +6,7 @@
  * blocks are reserved in the events file before they are used.
  */
 import type { BusEvent, LiveEvent } from "../wire/events.ts";
-import { noteEvent } from "../wire/events.ts";
+import { noteEvent } from "./note_event.ts";
 import {
   type EventRow,
   type EventStore,

@@ -4,7 +4,8 @@
  * long), stderr to notes, let the {@linkcode TurnObserver} read the stream, and stop it for real
  * on cancel. Returns what the turn loop needs to classify and record the turn.
  */
-import { type LiveEvent, noteEvent, streamEvent } from "../wire/events.ts";
+import { type LiveEvent, streamEvent } from "../wire/events.ts";
+import { noteEvent } from "../events/note_event.ts";
 import type { Logger } from "../log.ts";
 import type { RuntimeFiles } from "../claude/runtime_files.ts";
 import { TurnObserver, type TurnSignal } from "./turn_observer.ts";

@@ -2,8 +2,8 @@
  * @module The live event vocabulary (SPEC §5): every kind the harness emits, its fields, and the
  * envelope `{seq, kind, ...fields}` that goes over SSE and into the events table. One place, so a
  * new kind cannot be added without its serializer, its guard and its round-trip test noticing.
+ * Like all of `wire/`, it imports nothing: the page bundles it as it is.
  */
-import { redactSecrets } from "../log.ts";
 
 /** Token counters of one inference or one turn. */
 export interface TokenUsage {
@@ -71,12 +71,6 @@ export function streamEvent(object: StreamObject): LiveEvent {
   if (seq !== undefined) event.stream_seq = seq;
   if (kind !== undefined) event.stream_kind = kind;
   return event as LiveEvent;
-}
-
-/** A `note` event, its text cut at {@linkcode NOTE_LIMIT_BYTES}. */
-export function noteEvent(text: string): LiveEvent {
-  // Notes quote claude's stderr and stray output: a key printed there must not reach the page.
-  return { kind: "note", text: cutText(redactSecrets(text), NOTE_LIMIT_BYTES) };
 }
 
 /** Cut `text` to at most `limitBytes` of UTF-8, marking the cut. */

@@ -6,11 +6,8 @@ import {
   EVENT_STORE_MIGRATIONS,
   EventStore,
 } from "../../lib/events/event_store.ts";
-import {
-  type LiveEvent,
-  noteEvent,
-  streamEvent,
-} from "../../lib/wire/events.ts";
+import { type LiveEvent, streamEvent } from "../../lib/wire/events.ts";
+import { noteEvent } from "../../lib/events/note_event.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
 import { openDatabase } from "../../lib/sqlite/open.ts";
 import { StoreHealth } from "../../lib/sqlite/store_health.ts";

@@ -5,7 +5,6 @@ import {
   isEventKind,
   isRecord,
   NOTE_LIMIT_BYTES,
-  noteEvent,
   readTokenUsage,
   streamEvent,
 } from "../../lib/wire/events.ts";
@@ -91,55 +90,6 @@ Deno.test("streamEvent() of an object with a seq survives a bus stamping its own
   assert.equal(stamped.seq, 99);
   assert.equal(stamped.stream_seq, 3);
   assert.equal(stamped.kind, "stream");
-});
-
-Deno.test("noteEvent() keeps a short note whole", () => {
-  assert.deepEqual(noteEvent("claude stderr: boom"), {
-    kind: "note",
-    text: "claude stderr: boom",
-  });
-  const exact = "x".repeat(NOTE_LIMIT_BYTES);
-  assert.deepEqual(noteEvent(exact), { kind: "note", text: exact });
-});
-
-Deno.test("noteEvent() cuts at 4 KiB of UTF-8 and says how long the text was", () => {
-  const text = "a".repeat(10_000);
-  const note = noteEvent(text) as { kind: "note"; text: string };
-  const kept = keptPart(note.text);
-  assert.equal(kept, "a".repeat(NOTE_LIMIT_BYTES));
-  assert.match(note.text, /… \[cut: 10000 bytes\]$/);
-});
-
-Deno.test("noteEvent() never splits a character at the cut", async (t) => {
-  const characters: [string, string][] = [
-    ["2-byte é", "é"],
-    ["3-byte €", "€"],
-    ["4-byte emoji", "😀"],
-  ];
-  for (const [name, character] of characters) {
-    // Offset by 0..3 ASCII bytes so the 4096-byte cut lands at every position inside a character.
-    for (let offset = 0; offset < 4; offset++) {
-      await t.step(`${name}, offset ${offset}`, () => {
-        const text = "x".repeat(offset) + character.repeat(3000);
-        const note = (noteEvent(text) as { text: string }).text;
-        const kept = keptPart(note);
-        assert.ok(
-          utf8Length(kept) <= NOTE_LIMIT_BYTES,
-          `kept ${utf8Length(kept)} bytes`,
-        );
-        assert.ok(
-          utf8Length(kept) > NOTE_LIMIT_BYTES - 4,
-          `cut too early: ${utf8Length(kept)} bytes`,
-        );
-        assert.ok(!kept.includes("\uFFFD"), "a split character became U+FFFD");
-        assert.ok(
-          text.startsWith(kept),
-          "the kept part is not a prefix of the text",
-        );
-        assert.ok(note.endsWith(`… [cut: ${utf8Length(text)} bytes]`));
-      });
-    }
-  }
 });
 
 Deno.test("cutText() counts bytes, not characters: 1500 three-byte characters are cut", () => {

@@ -12,13 +12,15 @@ import type { HarnessApi } from "./api.ts";
 import { ComposerView } from "./composer_view.tsx";
 import { Feed, type FeedOptions, type FeedStatus } from "./feed.ts";
 import { HeaderView } from "./header_view.tsx";
-import { type InboxMessage, InboxView, readMessages } from "./inbox_view.tsx";
+import { InboxView } from "./inbox_view.tsx";
 import { LoginView } from "./login_view.tsx";
+import { LooseEndsView } from "./loose_ends_view.tsx";
 import {
+  type BrokerMessage,
   type LooseEnds,
-  LooseEndsView,
+  readBrokerMessages,
   readLooseEnds,
-} from "./loose_ends_view.tsx";
+} from "../../lib/wire/broker_shapes.ts";
 import type { MarkdownRenderer } from "./markdown.ts";
 import { type PageEffects, PageModel } from "./page_model.ts";
 import { StatsView } from "./stats_view.tsx";
@@ -66,7 +68,7 @@ export function App(
     questions: [],
     reminders: [],
   });
-  const [inbox, setInbox] = useState<InboxMessage[]>([]);
+  const [inbox, setInbox] = useState<BrokerMessage[]>([]);
   const [turnRows, setTurnRows] = useState<TurnRow[]>([]);
   const [summary, setSummary] = useState<TurnSummary | null>(null);
   const [statsError, setStatsError] = useState<string | null>(null);
@@ -115,7 +117,7 @@ export function App(
     };
     const loadInbox = async () => {
       const answer = await api.get("/api/inbox?limit=20");
-      if (answer.ok) setInbox(readMessages(answer.data.messages));
+      if (answer.ok) setInbox(readBrokerMessages(answer.data.messages));
     };
     const loadState = async () => {
       const answer = await api.get("/api/state");
@@ -204,7 +206,7 @@ export function App(
     const feed = new Feed({
       snapshot(snapshot) {
         model.load(snapshot);
-        setInbox(readMessages(snapshot.state.inbox));
+        setInbox(readBrokerMessages(snapshot.state.inbox));
         readLogin(snapshot.state, setLoginUrl);
         refresh("loadLooseEnds");
         refresh("loadTurnRows");

@@ -7,58 +7,12 @@
  */
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
-import { isRecord } from "../../lib/wire/events.ts";
+import type {
+  LooseEnds,
+  OpenQuestion,
+  PendingReminder,
+} from "../../lib/wire/broker_shapes.ts";
 import { formatRelative } from "./format.ts";
-
-/** An open question. */
-export interface Question {
-  id: number;
-  asker: string;
-  target: string;
-  question: string;
-  options: string[];
-  multi: boolean;
-  askedAt: number;
-  deadline: number | null;
-}
-
-/** A pending reminder. */
-export interface Reminder {
-  id: number;
-  message: string;
-  dueAt: number;
-}
-
-/** Both lists. */
-export interface LooseEnds {
-  questions: Question[];
-  reminders: Reminder[];
-}
-
-/** Read `/api/loose-ends`. */
-export function readLooseEnds(value: unknown): LooseEnds {
-  const body = isRecord(value) ? value : {};
-  const list = (key: string) =>
-    Array.isArray(body[key]) ? (body[key] as unknown[]).filter(isRecord) : [];
-  const num = (v: unknown) => typeof v === "number" ? v : 0;
-  return {
-    questions: list("questions").map((q) => ({
-      id: num(q.id),
-      asker: String(q.asker ?? "?"),
-      target: String(q.target ?? "operator"),
-      question: String(q.question ?? ""),
-      options: Array.isArray(q.options) ? q.options.map(String) : [],
-      multi: q.multi === true,
-      askedAt: num(q.asked_at),
-      deadline: typeof q.deadline === "number" ? q.deadline : null,
-    })),
-    reminders: list("reminders").map((r) => ({
-      id: num(r.id),
-      message: String(r.message ?? ""),
-      dueAt: num(r.due_at),
-    })),
-  };
-}
 
 /** Props of {@linkcode LooseEndsView}. */
 export interface LooseEndsViewProps {
@@ -109,7 +63,7 @@ export function LooseEndsView(
 
 function QuestionCard(
   { question, nowMs, answer, cancel }:
-    & { question: Question }
+    & { question: OpenQuestion }
     & Omit<LooseEndsViewProps, "looseEnds">,
 ): JSX.Element {
   const [picked, setPicked] = useState<string[]>([]);
@@ -138,7 +92,7 @@ function QuestionCard(
     >
       <div class="meta">
         <strong>{question.asker}</strong> asks {question.target}{" "}
-        <time class="dim">{formatRelative(question.askedAt, nowMs)}</time>
+        <time class="dim">{formatRelative(question.asked_at, nowMs)}</time>
         {question.deadline !== null && (
           <span class="dim">
             · expires {formatRelative(question.deadline, nowMs)}
@@ -209,7 +163,7 @@ function QuestionCard(
 
 function ReminderItem(
   { reminder, nowMs, cancel }: {
-    reminder: Reminder;
+    reminder: PendingReminder;
     nowMs: number;
     cancel: LooseEndsViewProps["cancel"];
   },
@@ -219,7 +173,7 @@ function ReminderItem(
     <li class="reminder" data-reminder-id={reminder.id}>
       <span aria-hidden="true">◷</span>{" "}
       <span class="prose-text">{reminder.message}</span>{" "}
-      <time class="dim">due {formatRelative(reminder.dueAt, nowMs)}</time>{" "}
+      <time class="dim">due {formatRelative(reminder.due_at, nowMs)}</time>{" "}
       <button
         type="button"
         class="link"
