@@ -7,6 +7,7 @@
 import type { Broker } from "./broker.ts";
 import { type BrokerApi, BrokerError } from "./broker_api.ts";
 import type { StoreHealth } from "../sqlite/store_health.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** The store's name in `/api/state.stores`. */
 export const BROKER_STORE = "broker";
@@ -64,9 +65,7 @@ export class ReopeningBroker implements Broker {
     }, (error) => {
       this.#options.health.failed(BROKER_STORE, "open", error);
       throw new BrokerError(
-        `Cannot open the broker: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `Cannot open the broker: ${errorMessage(error)}`,
         "unavailable",
         {
           cause: error,

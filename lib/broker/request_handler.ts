@@ -18,6 +18,7 @@ import {
   MANAGER_COMMANDS,
 } from "./broker_commands.ts";
 import { type BrokerRequest, isRequestObject } from "./request_fields.ts";
+import { errorMessage } from "../error_message.ts";
 
 export { MAX_WAIT_SECONDS } from "./broker_commands.ts";
 
@@ -116,6 +117,6 @@ function failure(error: unknown, log: Logger | undefined): BrokerResponse {
     return { ok: false, error: error.message, code: error.code };
   }
   log?.error("Broker request failed", { error });
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { ok: false, error: `Broker failed: ${message}`, code: "internal" };
 }

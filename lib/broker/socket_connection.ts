@@ -4,6 +4,8 @@
  * while it sat idle in the pool is known dead before anyone writes into it.
  */
 import { encodeJsonLine, type LineItem, pullLines } from "../io/line_reader.ts";
+import { errorMessage } from "../error_message.ts";
+import { settleWithin, TIMED_OUT } from "../timeout.ts";
 
 /** The longest response line the client reads (a `recent` of big messages), in bytes. */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -60,21 +62,15 @@ export class SocketConnection {
     } catch (error) {
       this.close();
       throw new ExchangeError(
-        `cannot write: ${error instanceof Error ? error.message : error}`,
+        `cannot write: ${errorMessage(error)}`,
         "before_send",
       );
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => this.close();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const item = await Promise.race([
-        answered,
-        new Promise<"timeout">((resolve) =>
-          timer = setTimeout(() => resolve("timeout"), timeoutMs)
-        ),
-      ]);
-      if (item === "timeout") {
+      const item = await settleWithin(answered, timeoutMs);
+      if (item === TIMED_OUT) {
         // The broker is alive but stuck, or gone without closing: this connection is done.
         this.close();
         throw new ExchangeError(
@@ -97,7 +93,6 @@ export class SocketConnection {
       }
       return JSON.parse(item.text);
     } finally {
-      clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       this.#waiting = undefined;
     }

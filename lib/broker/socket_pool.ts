@@ -8,6 +8,7 @@ import type { BrokerErrorCode } from "./broker_api.ts";
 import { isRequestObject } from "./request_fields.ts";
 import type { BrokerResponse } from "./request_handler.ts";
 import { ExchangeError, SocketConnection } from "./socket_connection.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Options for {@linkcode BrokerSocketPool}. */
 export interface BrokerSocketPoolOptions {
@@ -71,7 +72,7 @@ export class BrokerSocketPool {
       } catch (error) {
         return unavailable(
           `Cannot ${cmd}: the broker at "${this.#path}" is not reachable: ${
-            message(error)
+            errorMessage(error)
           }`,
         );
       }
@@ -98,7 +99,7 @@ export class BrokerSocketPool {
           (error.stage === "before_send" || RETRYABLE.has(cmd));
         if (retry && attempt === 0) continue;
         return unavailable(
-          `Cannot ${cmd}: broker at "${this.#path}": ${message(error)}`,
+          `Cannot ${cmd}: broker at "${this.#path}": ${errorMessage(error)}`,
         );
       }
     }
@@ -142,8 +143,4 @@ export class BrokerSocketPool {
 
 function unavailable(error: string): BrokerResponse & { ok: false } {
   return { ok: false, error, code: "unavailable" satisfies BrokerErrorCode };
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -12,6 +12,7 @@ import type {
   BrokerRequestHandler,
   BrokerResponse,
 } from "./request_handler.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** The longest request line, in bytes: a longer one is refused and the connection goes on. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -159,7 +160,7 @@ function handleLine(
   try {
     request = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return Promise.resolve({
       ok: false,
       error: `Invalid request: not JSON (${reason})`,

@@ -14,6 +14,7 @@ import {
 } from "../io/line_reader.ts";
 import { parseStreamLine } from "./stream_json.ts";
 import { freezeAndKill, ProcessTreeWatch } from "./process_tree.ts";
+import { settleWithin, TIMED_OUT } from "../timeout.ts";
 
 /** The variable, set to a fresh id per spawn, that marks every process of one claude run. */
 export const PROCESS_MARKER_ENV = "HIVE_HARNESS_PROCESS_TAG";
@@ -368,20 +369,13 @@ function toStderrLine(item: LineItem): string | null {
   return item.text.trim() === "" ? null : item.text;
 }
 
-/** Whether `promise` settles within `ms`; the timer is always cleared. */
+/** Whether `promise` settles (either way) within `ms`. */
 async function settlesWithin(
   promise: Promise<unknown>,
   ms: number,
 ): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) =>
-    timer = setTimeout(() => resolve(false), Math.max(0, ms))
-  );
-  try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const settled = promise.then(() => true, () => true);
+  return (await settleWithin(settled, ms)) !== TIMED_OUT;
 }
 
 /**

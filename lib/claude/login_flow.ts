@@ -4,6 +4,7 @@
  * code they paste to its stdin. One flow at a time; its output is kept short and redacted.
  */
 import { redactSecrets } from "../log.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Where the flow is. */
 export type LoginFlowState =
@@ -117,7 +118,7 @@ export class LoginFlow {
         stderr: "piped",
       }).spawn();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.#state = {
         phase: "finished",
         ok: false,

@@ -4,6 +4,7 @@
  * in `lib/` exits.
  */
 import { parseArgs } from "node:util";
+import { errorMessage } from "../error_message.ts";
 
 /** A command-line mistake: unknown flag, missing or bad value. */
 export class UsageError extends Error {
@@ -55,7 +56,7 @@ export function parseFlags<T extends FlagSpec>(
  */
 export function asUsageError(error: unknown): UsageError {
   if (error instanceof UsageError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const flag = /'(-{1,2}[\w-]+)/.exec(message)?.[1];
   return new UsageError(message.split("\n")[0]!.replace(/\.$/, ""), flag);
 }

@@ -7,6 +7,7 @@ import type { Logger } from "../log.ts";
 import { assertAgentName, BrokerError } from "../broker/broker_api.ts";
 import { type Hive, type HiveOptions, startHive } from "../broker/hive.ts";
 import { parseFlags, refusePositionals, UsageError } from "./flags.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** The usage text of `hive-harness hive --help`. */
 export const HIVE_USAGE =
@@ -58,7 +59,7 @@ function checkName(name: string, flag: string): void {
     assertAgentName(name);
   } catch (error) {
     throw new UsageError(
-      `${flag}: ${error instanceof Error ? error.message : error}`,
+      `${flag}: ${errorMessage(error)}`,
       flag,
     );
   }

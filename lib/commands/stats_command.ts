@@ -5,7 +5,7 @@
  * writers). A dir without a store, or with one that cannot be read, is reported and skipped.
  */
 import { DatabaseSync } from "node:sqlite";
-import { errorMessage } from "../sqlite/migrate.ts";
+import { errorMessage } from "../error_message.ts";
 import {
   buildReport,
   formatReportTable,

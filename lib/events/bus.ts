@@ -13,7 +13,7 @@ import {
   storedEventText,
 } from "./event_store.ts";
 import type { Logger } from "../log.ts";
-import { errorMessage } from "../sqlite/migrate.ts";
+import { errorMessage } from "../error_message.ts";
 import type { StoreHealth } from "../sqlite/store_health.ts";
 
 /** The most events `history()` returns (SPEC §6). */

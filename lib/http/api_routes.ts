@@ -14,6 +14,7 @@ import type { LoginFlow } from "../claude/login_flow.ts";
 import type { ModelSetting } from "../turn/model_setting.ts";
 import type { StoreHealth } from "../sqlite/store_health.ts";
 import { readJsonObject, requireId, requireString } from "./json_body.ts";
+import { settleWithin, TIMED_OUT } from "../timeout.ts";
 
 /** The turn loop's commands the routes call. */
 export interface TurnCommands {
@@ -202,12 +203,13 @@ export function createApiRoutes(deps: ApiRoutesDeps): Hono {
 }
 
 /** Reject when `promise` takes longer than `ms` (a dead broker must not hang a route). */
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BrokerTimeoutError(ms)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<T> {
+  const settled = await settleWithin(promise, ms);
+  if (settled === TIMED_OUT) throw new BrokerTimeoutError(ms);
+  return settled;
 }
 
 /** The broker did not answer in time. */

@@ -10,6 +10,7 @@ import { LoginNotRunningError } from "../claude/login_flow.ts";
 import { limitBody, refuseCrossOrigin, requireToken } from "./guard.ts";
 import { BrokerTimeoutError } from "./api_routes.ts";
 import { BrokerError, type BrokerErrorCode } from "../broker/broker_api.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -76,7 +77,7 @@ export function createApp(deps: AppDeps): Hono {
         error,
       });
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return c.json({
       error: status === 500 ? `internal error: ${message}` : message,
     }, status);

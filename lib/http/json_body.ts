@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { errorMessage } from "../error_message.ts";
 
 /** The body as a JSON object, or 400. An empty body is `{}`. */
 export async function readJsonObject(
@@ -16,9 +17,7 @@ export async function readJsonObject(
     value = JSON.parse(text);
   } catch (error) {
     throw new HTTPException(400, {
-      message: `body is not valid JSON: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      message: `body is not valid JSON: ${errorMessage(error)}`,
     });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

@@ -7,6 +7,7 @@
  * a landed step; append one.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { errorMessage } from "../error_message.ts";
 
 /**
  * A column added only when `table` lacks it: how a step adopts a file the Rust harness wrote
@@ -99,11 +100,6 @@ function runStep(db: DatabaseSync, step: Migration): void {
       db.exec(statement.sql);
     }
   }
-}
-
-/** The message of an unknown thrown value. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Whether `table` has a column `column` (for migrations adopting a Rust-written file). */

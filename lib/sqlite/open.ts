@@ -6,6 +6,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { migrate, type Migration } from "./migrate.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Options for {@linkcode openDatabase}. */
 export interface OpenDatabaseOptions {
@@ -38,7 +39,7 @@ export function openDatabase(
     } catch {
       // Already failing with the real cause below.
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new Error(`Cannot open database "${path}": ${message}`, {
       cause: error,
     });

@@ -4,6 +4,7 @@
  * disk does not flood the log), counted, and kept here until a write succeeds again.
  */
 import type { Logger } from "../log.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** What `/api/state.stores[name]` reports. */
 export interface StoreHealthReport {
@@ -47,7 +48,7 @@ export class StoreHealth {
   failed(name: string, action: string, error: unknown): void {
     this.register(name, "");
     const entry = this.#stores.get(name)!;
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = errorMessage(error);
     entry.ok = false;
     entry.error = `${action}: ${cause}`;
     entry.failures++;

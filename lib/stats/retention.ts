@@ -7,7 +7,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
-import { errorMessage } from "../sqlite/migrate.ts";
+import { errorMessage } from "../error_message.ts";
 import { whyMissing } from "./state_dirs.ts";
 
 /** How many events a state dir keeps (SPEC §3). */

@@ -24,6 +24,8 @@ import { runInvocation, type SpawnClaude } from "./turn_runner.ts";
 import type { TurnSignal } from "./turn_observer.ts";
 import { Poke } from "./poke.ts";
 import { ContinueMarker } from "./continue_marker.ts";
+import { errorMessage } from "../error_message.ts";
+import { settleWithin, TIMED_OUT } from "../timeout.ts";
 
 /** Everything the loop needs, passed in. */
 export interface TurnLoopDeps {
@@ -138,7 +140,7 @@ export class TurnLoop {
         }
       }
     } catch (error) {
-      this.#crashed = error instanceof Error ? error.message : String(error);
+      this.#crashed = errorMessage(error);
       throw error;
     } finally {
       this.#running = false;
@@ -223,9 +225,7 @@ export class TurnLoop {
         this.#deps.log.error("Cannot reach the broker; retrying", { error });
         this.#deps.emit({
           kind: "note",
-          text: `cannot reach the broker: ${
-            error instanceof Error ? error.message : String(error)
-          }`,
+          text: `cannot reach the broker: ${errorMessage(error)}`,
         });
       }
       await this.#poke.wait(2000, signal);
@@ -434,15 +434,9 @@ export class TurnLoop {
 
   async #countWithTimeout(ask: () => Promise<number>): Promise<number | null> {
     const timeoutMs = this.#deps.brokerCountTimeoutMs ?? 2000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<null>((resolve) =>
-      timer = setTimeout(() => resolve(null), timeoutMs)
-    );
-    try {
-      return await Promise.race([ask().catch(() => null), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // NULL when the broker did not answer in time, never a made-up 0 (SPEC §7).
+    const count = await settleWithin(ask().catch(() => null), timeoutMs);
+    return count === TIMED_OUT ? null : count;
   }
 }
 

@@ -11,6 +11,7 @@ import type { RuntimeFiles } from "../claude/runtime_files.ts";
 import { TurnObserver, type TurnSignal } from "./turn_observer.ts";
 import type { TurnEnding } from "../stats/turn_stats_row.ts";
 import type { StdoutItem } from "../claude/claude_process.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** One item of claude's stdout (re-exported for fakes in tests). */
 export type { StdoutItem };
@@ -125,7 +126,7 @@ export async function runInvocation(
       stdinText: request.prompt,
     });
   } catch (error) {
-    ending.spawnError = error instanceof Error ? error.message : String(error);
+    ending.spawnError = errorMessage(error);
     emit(noteEvent(ending.spawnError));
     return { ending, observer, durationMs: monotonic() - started };
   }
@@ -150,9 +151,7 @@ export async function runInvocation(
     log.error("Lost claude's output mid-turn", { error });
     emit(
       noteEvent(
-        `harness lost claude's output: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `harness lost claude's output: ${errorMessage(error)}`,
       ),
     );
     await child.stop({ graceMs: 0 }).catch(() => {});

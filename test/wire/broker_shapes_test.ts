@@ -50,8 +50,8 @@ Deno.test("readLooseEnds() and readBrokerMessages() give defaults for bad or mis
     from: "operator",
     to: "alice",
     body: "hi",
-    sent_at: 5,
-    delivered_at: null,
+    "sent_at": 5,
+    "delivered_at": null,
   };
   assert.deepEqual(readBrokerMessages([message, 3]), [message]);
 });

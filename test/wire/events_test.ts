@@ -4,7 +4,6 @@ import {
   EVENT_KINDS,
   isEventKind,
   isRecord,
-  NOTE_LIMIT_BYTES,
   readTokenUsage,
   streamEvent,
 } from "../../lib/wire/events.ts";
