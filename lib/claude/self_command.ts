@@ -23,6 +23,9 @@ export function selfCommand(source: SelfCommandSource): SelfCommand {
   }
   const entry = fileURLToPath(source.mainModule);
   const config = join(dirname(entry), "deno.json");
+  // The runtime lockfile's npm snapshot is the harness's own packages: with deno.lock, deno
+  // would first install the test and page-build packages too (SPEC §10: MCP start time).
+  const runtimeLock = join(dirname(entry), "deno.runtime.lock");
   // claude may run with another HOME: point deno at the cache the packages are already in.
   const home = source.env("HOME") ?? "/root";
   const denoDir = source.env("DENO_DIR") ??
@@ -33,7 +36,14 @@ export function selfCommand(source: SelfCommandSource): SelfCommand {
     args: [
       "run",
       "--allow-all",
-      ...(source.isFile(config) ? ["--config", config, "--frozen"] : []),
+      ...(source.isFile(config)
+        ? [
+          "--config",
+          config,
+          ...(source.isFile(runtimeLock) ? [`--lock=${runtimeLock}`] : []),
+          "--frozen",
+        ]
+        : []),
       entry,
     ],
   };

@@ -35,6 +35,25 @@ Deno.test("selfCommand() runs deno on the entry with the project's config and ca
   });
 });
 
+Deno.test("selfCommand() uses the runtime lockfile when the checkout has one, so no dev package is installed", () => {
+  const command = selfCommand({
+    execPath: "/opt/deno",
+    mainModule: "file:///repo/main.ts",
+    env: () => undefined,
+    isFile: (path) =>
+      path === "/repo/deno.json" || path === "/repo/deno.runtime.lock",
+  });
+  assert.deepEqual(command.args, [
+    "run",
+    "--allow-all",
+    "--config",
+    "/repo/deno.json",
+    "--lock=/repo/deno.runtime.lock",
+    "--frozen",
+    "/repo/main.ts",
+  ]);
+});
+
 Deno.test("selfCommand() runs a bundle with no config beside it plainly", () => {
   const command = selfCommand({
     execPath: "/opt/deno",
