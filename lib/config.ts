@@ -30,6 +30,16 @@ export interface StatePaths {
   runtimeDir: string;
 }
 
+/** The files of a state dir (SPEC §3, compat names): the one place each name is written. */
+export const STATE_FILES = {
+  events: "hyperhive-events.sqlite",
+  turnStats: "hyperhive-turn-stats.sqlite",
+  model: "hyperhive-model",
+  status: "hyperhive-status",
+  broker: "hyperhive-broker.sqlite",
+  credentials: "hyperhive-credentials",
+} as const;
+
 /** The model used when none was chosen or persisted. */
 export const DEFAULT_MODEL = "haiku";
 
@@ -100,15 +110,12 @@ export function statePaths(
   };
   return {
     stateDir,
-    eventsDb: override("HYPERHIVE_EVENTS_DB", "hyperhive-events.sqlite"),
-    turnStatsDb: override(
-      "HYPERHIVE_TURN_STATS_DB",
-      "hyperhive-turn-stats.sqlite",
-    ),
-    modelFile: override("HYPERHIVE_MODEL_FILE", "hyperhive-model"),
-    statusFile: join(stateDir, "hyperhive-status"),
-    brokerDb: override("HYPERHIVE_BROKER_DB", "hyperhive-broker.sqlite"),
-    credentialsFile: join(stateDir, "hyperhive-credentials"),
+    eventsDb: override("HYPERHIVE_EVENTS_DB", STATE_FILES.events),
+    turnStatsDb: override("HYPERHIVE_TURN_STATS_DB", STATE_FILES.turnStats),
+    modelFile: override("HYPERHIVE_MODEL_FILE", STATE_FILES.model),
+    statusFile: join(stateDir, STATE_FILES.status),
+    brokerDb: override("HYPERHIVE_BROKER_DB", STATE_FILES.broker),
+    credentialsFile: join(stateDir, STATE_FILES.credentials),
     runtimeDir: join(stateDir, "runtime"),
   };
 }

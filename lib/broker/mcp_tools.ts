@@ -7,6 +7,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { BrokerResponse } from "./request_handler.ts";
+import { MAX_WAIT_SECONDS } from "./broker_commands.ts";
 
 /** Sends one broker request (in-process handler or socket client) and never rejects. */
 export type BrokerRequester = (
@@ -104,9 +105,8 @@ export function registerBrokerTools(
     "recv",
     "Read new messages in your inbox that no turn has taken yet, waiting up to wait_seconds for one.",
     {
-      wait_seconds: z.number().min(0).max(180).optional().describe(
-        "Longest wait, 0-180 s",
-      ),
+      wait_seconds: z.number().min(0).max(MAX_WAIT_SECONDS).optional()
+        .describe(`Longest wait, 0-${MAX_WAIT_SECONDS} s`),
     },
   );
   tool(

@@ -6,9 +6,6 @@
  */
 import type { Logger } from "../log.ts";
 
-/** The status file's name in a state dir. */
-export const STATUS_FILE_NAME = "hyperhive-status";
-
 /** Write `text` (one line added when missing) to `path`; logs instead of throwing. */
 export async function writeStatusFile(
   path: string,

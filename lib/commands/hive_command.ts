@@ -8,6 +8,7 @@ import { assertAgentName, BrokerError } from "../broker/broker_api.ts";
 import { type Hive, type HiveOptions, startHive } from "../broker/hive.ts";
 import { parseFlags, refusePositionals, UsageError } from "./flags.ts";
 import { errorMessage } from "../error_message.ts";
+import { STATE_FILES } from "../config.ts";
 
 /** The usage text of `hive-harness hive --help`. */
 export const HIVE_USAGE =
@@ -50,7 +51,7 @@ export function parseHiveArgs(args: readonly string[]): HiveOptions {
     socketDir,
     agents: [...new Set(agents)],
     manager,
-    db: values.db ?? join(socketDir, "hyperhive-broker.sqlite"),
+    db: values.db ?? join(socketDir, STATE_FILES.broker),
   };
 }
 

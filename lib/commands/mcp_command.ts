@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { parseFlags, refusePositionals, UsageError } from "./flags.ts";
 import { AGENT_NAME_PATTERN } from "../broker/broker_api.ts";
+import { MAX_WAIT_SECONDS } from "../broker/broker_commands.ts";
 import { openEmbeddedBroker } from "../broker/embedded_broker.ts";
 import {
   type BrokerRequester,
@@ -19,7 +20,8 @@ import {
 } from "../broker/mcp_tools.ts";
 import { createBrokerRequestHandler } from "../broker/request_handler.ts";
 import { SocketBroker } from "../broker/socket_client.ts";
-import { STATUS_FILE_NAME, writeStatusFile } from "../broker/status_file.ts";
+import { writeStatusFile } from "../broker/status_file.ts";
+import { STATE_FILES } from "../config.ts";
 
 /** The usage text of `hive-harness mcp --help`. */
 export const MCP_USAGE =
@@ -97,7 +99,7 @@ export function parseMcpArgs(args: readonly string[]): McpOptions {
         "--hive-socket",
       );
     }
-    brokerDb = join(stateDir, "hyperhive-broker.sqlite");
+    brokerDb = join(stateDir, STATE_FILES.broker);
   }
   return { agent, role, hiveSocket, brokerDb, stateDir };
 }
@@ -143,7 +145,7 @@ export async function runMcp(
   }
   const server = new McpServer({ name: MCP_SERVER_NAME, version: "0.1.0" });
   const statusPath = options.stateDir
-    ? join(options.stateDir, STATUS_FILE_NAME)
+    ? join(options.stateDir, STATE_FILES.status)
     : undefined;
   registerBrokerTools(server, {
     request,
@@ -175,6 +177,6 @@ export async function runMcp(
 
 function waitOf(body: Record<string, unknown>): number {
   return typeof body.wait_seconds === "number"
-    ? Math.min(body.wait_seconds, 180) * 1000
+    ? Math.min(body.wait_seconds, MAX_WAIT_SECONDS) * 1000
     : 0;
 }

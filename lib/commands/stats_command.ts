@@ -18,7 +18,8 @@ import {
   whyMissing,
 } from "../stats/state_dirs.ts";
 import type { StoredTurnStatsRow } from "../stats/turn_stats_row.ts";
-import { TURN_STATS_FILE, TurnStatsRows } from "../stats/turn_stats_store.ts";
+import { TurnStatsRows } from "../stats/turn_stats_store.ts";
+import { STATE_FILES } from "../config.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 
 /** The usage text of `hive-harness stats --help`. */
@@ -26,7 +27,7 @@ export const STATS_USAGE =
   `Usage: hive-harness stats [DIR|GLOB ...] [--since DATE] [--until DATE]
                           [--by day|agent|model|wake_from|result_kind] [--json]
 
-Reports the turns recorded in each state dir's ${TURN_STATS_FILE} (default: this
+Reports the turns recorded in each state dir's ${STATE_FILES.turnStats} (default: this
 agent's state dir), read-only and safe while harnesses run. Globs are expanded here.
   --since DATE   turns that ended at or after DATE (YYYY-MM-DD, UTC, or ISO 8601)
   --until DATE   turns that ended before DATE (a YYYY-MM-DD day is included whole)
@@ -100,7 +101,7 @@ export function runStats(
   for (
     const target of stateDirTargets(
       options.dirs,
-      TURN_STATS_FILE,
+      STATE_FILES.turnStats,
       deps.defaultStateDir,
     )
   ) {

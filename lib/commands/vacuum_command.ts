@@ -1,7 +1,7 @@
 /**
  * @module `hive-harness vacuum`: the host-side retention sweep over one or many state dirs.
  * Deletes turn-stats rows that ended more than `--keep-days` ago and events beyond the newest
- * 2000, then gives the space back. Safe while harnesses run: deletes go in small batches, each
+ * {@linkcode EVENTS_KEPT}, then gives the space back. Safe while harnesses run: deletes go in small batches, each
  * its own short transaction waiting on a busy timeout, and files are never migrated. A harness
  * whose insert meets the final `VACUUM` keeps its row for retry (see `TurnStatsRecorder`).
  */
@@ -11,7 +11,6 @@ import {
   countTurnStatsBefore,
   deleteEventsBeyond,
   deleteTurnStatsBefore,
-  EVENTS_KEPT,
   type StoreSweep,
   sweepStore,
 } from "../stats/retention.ts";
@@ -19,11 +18,9 @@ import {
   type StateDirCommandDeps,
   stateDirTargets,
 } from "../stats/state_dirs.ts";
-import { TURN_STATS_FILE } from "../stats/turn_stats_store.ts";
+import { STATE_FILES } from "../config.ts";
+import { EVENTS_KEPT } from "../wire/events.ts";
 import { parseFlags, UsageError } from "./flags.ts";
-
-/** The events store's file name in a state dir (SPEC §3). */
-export const EVENTS_FILE = "hyperhive-events.sqlite";
 
 /** The usage text of `hive-harness vacuum --help`. */
 export const VACUUM_USAGE =
@@ -90,12 +87,14 @@ export function runVacuum(
   for (
     const target of stateDirTargets(
       options.dirs,
-      TURN_STATS_FILE,
+      STATE_FILES.turnStats,
       deps.defaultStateDir,
     )
   ) {
     const stats = target.path;
-    const events = stats === null ? null : `${dirname(stats)}/${EVENTS_FILE}`;
+    const events = stats === null
+      ? null
+      : `${dirname(stats)}/${STATE_FILES.events}`;
     const sweep: DirSweep = {
       dir: target.dir,
       "turn_stats": sweepStore(stats, options.dryRun, {

@@ -5,7 +5,7 @@
  * rows in batches so a slow or broken disk never stalls the pump. Seqs resume across restarts:
  * blocks are reserved in the events file before they are used.
  */
-import type { BusEvent, LiveEvent } from "../wire/events.ts";
+import { type BusEvent, EVENTS_KEPT, type LiveEvent } from "../wire/events.ts";
 import { noteEvent } from "./note_event.ts";
 import {
   type EventRow,
@@ -15,9 +15,6 @@ import {
 import type { Logger } from "../log.ts";
 import { errorMessage } from "../error_message.ts";
 import type { StoreHealth } from "../sqlite/store_health.ts";
-
-/** The most events `history()` returns (SPEC §6). */
-export const HISTORY_LIMIT = 2000;
 
 /** How far ahead seqs are reserved in the events file. */
 export const SEQ_BLOCK = 10_000;
@@ -83,7 +80,7 @@ export class Bus {
     const {
       flushIntervalMs = 50,
       maxBatch = 1024,
-      ringCapacity = HISTORY_LIMIT,
+      ringCapacity = EVENTS_KEPT,
     } = options;
     this.bootId = bootId;
     this.#store = store;
@@ -175,10 +172,10 @@ export class Bus {
    * The newest `limit` events, oldest first: this boot's from the ring (which also holds rows not
    * yet written or dropped by a failing disk), earlier ones from the events file as stored text.
    */
-  history(limit: number = HISTORY_LIMIT): BusHistory {
-    if (!Number.isInteger(limit) || limit < 1 || limit > HISTORY_LIMIT) {
+  history(limit: number = EVENTS_KEPT): BusHistory {
+    if (!Number.isInteger(limit) || limit < 1 || limit > EVENTS_KEPT) {
       throw new RangeError(
-        `Cannot read history: limit must be an integer 1..${HISTORY_LIMIT}, got ${limit}`,
+        `Cannot read history: limit must be an integer 1..${EVENTS_KEPT}, got ${limit}`,
       );
     }
     const seq = this.#seq;

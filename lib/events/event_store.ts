@@ -7,9 +7,7 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { Migration } from "../sqlite/migrate.ts";
-
-/** How many rows the table keeps (SPEC §3). */
-export const EVENT_STORE_CAPACITY = 2000;
+import { EVENTS_KEPT } from "../wire/events.ts";
 
 /**
  * Longest time between WAL checkpoints while events are written, in ms. sqlite's own
@@ -137,7 +135,7 @@ export class EventStore {
 
   constructor(db: DatabaseSync, options: EventStoreOptions = {}) {
     const {
-      capacity = EVENT_STORE_CAPACITY,
+      capacity = EVENTS_KEPT,
       reopen,
       monotonic = () => performance.now(),
     } = options;

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Bus } from "../events/bus.ts";
-import { HISTORY_LIMIT } from "../events/bus.ts";
+import { EVENTS_KEPT } from "../wire/events.ts";
 import type { Logger } from "../log.ts";
 import {
   encodeSseComment,
@@ -85,11 +85,11 @@ function readLastEventId(value: string | undefined): number | null | undefined {
 }
 
 function parseLimit(value: string | undefined): number {
-  if (value === undefined) return HISTORY_LIMIT;
+  if (value === undefined) return EVENTS_KEPT;
   const limit = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
-  if (!(limit >= 1 && limit <= HISTORY_LIMIT)) {
+  if (!(limit >= 1 && limit <= EVENTS_KEPT)) {
     throw new HTTPException(400, {
-      message: `limit: must be an integer from 1 to ${HISTORY_LIMIT}`,
+      message: `limit: must be an integer from 1 to ${EVENTS_KEPT}`,
     });
   }
   return limit;

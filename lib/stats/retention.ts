@@ -9,9 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { errorMessage } from "../error_message.ts";
 import { whyMissing } from "./state_dirs.ts";
-
-/** How many events a state dir keeps (SPEC §3). */
-export const EVENTS_KEPT = 2000;
+import { EVENTS_KEPT } from "../wire/events.ts";
 
 /** Rows deleted per transaction. */
 const BATCH = 500;

@@ -7,9 +7,6 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Migration } from "../sqlite/migrate.ts";
 import type { TurnStatsRow } from "./turn_stats_row.ts";
 
-/** The store's file name in a state dir (SPEC §3). */
-export const TURN_STATS_FILE = "hyperhive-turn-stats.sqlite";
-
 // Every §7 column but `id` as the code reads and writes it today, with its type. A file of any
 // version reads a column it lacks as this DEFAULT (or NULL). Adding a column here takes a new
 // migration step below as well: the steps are literals and never read this map.

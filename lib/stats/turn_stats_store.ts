@@ -20,7 +20,6 @@ import {
 
 export {
   TURN_STATS_COLUMNS,
-  TURN_STATS_FILE,
   TURN_STATS_MIGRATIONS,
 } from "./turn_stats_schema.ts";
 

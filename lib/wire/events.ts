@@ -58,6 +58,13 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 /** An event with its seq: what SSE sends and the events table keeps. */
 export type BusEvent = LiveEvent & { seq: number };
 
+/**
+ * How many events are kept (SPEC §3, §6): the events table holds the newest this many, the
+ * bus's replay ring as many, `/events/history` returns at most this many, and the page asks for
+ * as many at load.
+ */
+export const EVENTS_KEPT = 2000;
+
 /** Notes longer than this are cut, so one runaway line cannot flood the page. */
 export const NOTE_LIMIT_BYTES = 4096;
 

@@ -6,7 +6,7 @@
  * missed; a `{"kind":"reset"}` frame (other boot, too old) reloads state and history. The stream
  * is opened before the snapshot is read, so nothing falls between the two.
  */
-import { isRecord } from "../../lib/wire/events.ts";
+import { EVENTS_KEPT, isRecord } from "../../lib/wire/events.ts";
 import { SseParser } from "./sse_parser.ts";
 
 /** An event as the page gets it: `{seq, kind, ...}`. */
@@ -68,7 +68,7 @@ export class Feed {
       ((input, init) => globalThis.fetch(input, init));
     this.#baseUrl = options.baseUrl ?? "";
     this.#headers = options.headers ?? {};
-    this.#historyLimit = options.historyLimit ?? 2000;
+    this.#historyLimit = options.historyLimit ?? EVENTS_KEPT;
     this.#retryDelaysMs = options.retryDelaysMs ??
       [500, 1000, 2000, 4000, 8000];
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
