@@ -355,7 +355,7 @@ Deno.test({
             assert.ok(loadMs < 8000, `loaded in ${Math.round(loadMs)} ms`);
             // Five events a turn make four rows: the result line becomes its turn's end row.
             assert.equal(
-              await page.locator(".transcript > .row").count(),
+              await page.locator(".rows > .row").count(),
               1600,
             );
             // Scrolling the whole history stays responsive: a frame after each jump.
@@ -393,7 +393,7 @@ Deno.test({
               );
             }
             await page.getByText("live 1499").waitFor();
-            const rows = await page.locator(".transcript > .row").count();
+            const rows = await page.locator(".rows > .row").count();
             assert.ok(rows <= 3000, `${rows} rows in the page`);
             assert.deepEqual(page.errors, []);
           } finally {

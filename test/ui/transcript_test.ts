@@ -224,17 +224,264 @@ Deno.test("Transcript makes a turn end row from turn_end alone when claude print
   assert.equal(end.note, "cancelled by operator");
 });
 
-Deno.test("Transcript shows unknown kinds and stream types as compact JSON", () => {
+Deno.test("Transcript shows unknown kinds and stream types as one labelled row with their fields", () => {
   const transcript = new Transcript();
   transcript.apply({ seq: 1, kind: "brand_new", x: 1 });
   transcript.apply({ seq: 2, kind: "stream", type: "mystery", y: 2 });
   assert.deepEqual(
-    transcript.rows.map((row) => row.type === "raw" && row.json),
+    transcript.rows.map((row) => row.type === "raw" && [row.label, row.json]),
     [
-      '{"seq":1,"kind":"brand_new","x":1}',
-      '{"seq":2,"kind":"stream","type":"mystery","y":2}',
+      ["event brand_new", '{"kind":"brand_new","x":1}'],
+      ["claude mystery", '{"kind":"stream","type":"mystery","y":2}'],
     ],
   );
+});
+
+Deno.test("Transcript says the CLI's bookkeeping lines in words, or hides them", () => {
+  const transcript = new Transcript();
+  const stream = (seq: number, fields: Record<string, unknown>) =>
+    transcript.apply({ seq, kind: "stream", ...fields });
+  stream(1, {
+    type: "system",
+    subtype: "task_started",
+    task_id: "t1",
+    description: "Survey the repo",
+    subagent_type: "Explore",
+  });
+  stream(2, {
+    type: "system",
+    subtype: "task_notification",
+    task_id: "t1",
+    status: "completed",
+    summary: "Found 3 modules",
+    output_file: "/tmp/x",
+  });
+  stream(3, { type: "system", subtype: "status", status: "compacting" });
+  stream(4, { type: "system", subtype: "status", status: null });
+  stream(5, {
+    type: "system",
+    subtype: "compact_boundary",
+    compact_metadata: {
+      trigger: "manual",
+      pre_tokens: 52000,
+      post_tokens: 3100,
+    },
+  });
+  stream(6, {
+    type: "user",
+    message: {
+      role: "user",
+      content:
+        "<local-command-stdout>Compacted. ctrl+o to see full summary</local-command-stdout>",
+    },
+  });
+  stream(7, {
+    type: "user",
+    isCompactSummary: true,
+    message: {
+      role: "user",
+      content:
+        "This session is being continued from a previous conversation that ran out of context.",
+    },
+  });
+  stream(8, {
+    type: "rate_limit_event",
+    rate_limit_info: { status: "allowed", rateLimitType: "five_hour" },
+  });
+  stream(9, {
+    type: "rate_limit_event",
+    rate_limit_info: {
+      status: "allowed_warning",
+      rateLimitType: "five_hour",
+      utilization: 0.85,
+    },
+  });
+  stream(10, {
+    type: "system",
+    subtype: "session_state_changed",
+    state: "running",
+  });
+  stream(11, {
+    type: "system",
+    subtype: "status",
+    status: null,
+    compact_result: "failed",
+    compact_error: "Not enough messages to compact.",
+  });
+  transcript.apply({ seq: 12, kind: "status_changed", status: "paused" });
+  transcript.apply({ seq: 13, kind: "status_changed", status: "over_budget" });
+  stream(14, {
+    type: "user",
+    message: {
+      role: "user",
+      content: [{ type: "text", text: "[Request interrupted by user]" }],
+    },
+  });
+  assert.deepEqual(
+    transcript.rows.map((row) =>
+      row.type === "info"
+        ? row.text
+        : row.type === "context_summary"
+        ? "(summary)"
+        : row.type
+    ),
+    [
+      "task started: Survey the repo (Explore)",
+      "task completed: Found 3 modules",
+      "context compacted: 52k → 3.1k tokens",
+      "command output: Compacted. ctrl+o to see full summary",
+      "(summary)",
+      "nearing the rate limit (five hour), 85% used",
+      "compaction failed: Not enough messages to compact.",
+      "the agent is paused: wake-ups wait in the inbox",
+      "the agent is over its daily budget: wake-ups wait",
+      "interrupted",
+    ],
+  );
+  assert.ok(transcript.rows.every((row) => row.type !== "raw"));
+});
+
+Deno.test("Transcript drops the rows a refusal fallback retracts, and keeps the rest", () => {
+  const transcript = new Transcript();
+  transcript.apply(
+    assistant(1, { type: "text", text: "kept" }, { uuid: "u-1" }),
+  );
+  transcript.apply(
+    assistant(2, { type: "text", text: "refused part" }, { uuid: "u-2" }),
+  );
+  transcript.apply(
+    assistant(3, {
+      type: "tool_use",
+      id: "tool-r",
+      name: "Bash",
+      input: { command: "rm -rf /" },
+    }, { uuid: "u-3" }),
+  );
+  transcript.apply({
+    seq: 4,
+    kind: "stream",
+    type: "system",
+    subtype: "model_refusal_fallback",
+    trigger: "refusal",
+    direction: "retry",
+    original_model: "claude-opus-5",
+    fallback_model: "claude-sonnet-5",
+    request_id: null,
+    retracted_message_uuids: ["u-2", "u-3", "unknown-uuid"],
+  });
+  // Idempotent: the same uuids again change nothing.
+  transcript.apply({
+    seq: 5,
+    kind: "stream",
+    type: "assistant",
+    uuid: "u-5",
+    supersedes: ["u-2"],
+    message: {
+      model: "claude-sonnet-5",
+      content: [{ type: "text", text: "redo" }],
+    },
+  });
+  const shown = transcript.rows.filter((row) => row.type !== "hidden");
+  assert.deepEqual(
+    shown.map((row) =>
+      row.type === "text" ? row.text : row.type === "info" ? row.text : row.type
+    ),
+    [
+      "kept",
+      "claude-opus-5 declined to answer; the reply came from claude-sonnet-5 instead (the refused part was withdrawn)",
+      "redo",
+    ],
+  );
+});
+
+Deno.test("Transcript shows a failure once and reads a cancel as cancelled", () => {
+  const transcript = new Transcript();
+  transcript.apply({
+    seq: 1,
+    kind: "turn_start",
+    from: "operator",
+    body: "x",
+    unread: 0,
+  });
+  transcript.apply({
+    seq: 2,
+    kind: "stream",
+    type: "assistant",
+    error: "authentication_failed",
+    message: {
+      model: "<synthetic>",
+      content: [{ type: "text", text: "Not logged in · Please run /login" }],
+    },
+  });
+  transcript.apply({
+    seq: 3,
+    kind: "stream",
+    type: "result",
+    is_error: true,
+    result: "Not logged in · Please run /login",
+  });
+  transcript.apply({
+    seq: 4,
+    kind: "turn_end",
+    ok: false,
+    note: "Not logged in · Please run /login",
+  });
+  const failed = transcript.rows.at(-1);
+  assert.ok(failed?.type === "turn_end");
+  assert.equal(failed.noteShownAbove, true);
+  assert.equal(failed.cancelled, false);
+
+  transcript.apply({
+    seq: 5,
+    kind: "turn_start",
+    from: "operator",
+    body: "y",
+    unread: 0,
+  });
+  transcript.apply({
+    seq: 6,
+    kind: "stream",
+    type: "result",
+    is_error: true,
+    subtype: "error_during_execution",
+  });
+  transcript.apply({
+    seq: 7,
+    kind: "turn_end",
+    ok: false,
+    note: "cancelled by operator",
+  });
+  transcript.apply({
+    seq: 8,
+    kind: "turn_stats_recorded",
+    row: {
+      result_kind: "failed",
+      note: "cancelled by operator",
+      duration_ms: 900,
+    },
+  });
+  const cancelled = transcript.rows.at(-1);
+  assert.ok(cancelled?.type === "turn_end");
+  assert.equal(cancelled.cancelled, true);
+  assert.equal(cancelled.resultKind, "failed", "the stored kind is kept");
+  assert.equal(cancelled.noteShownAbove, false);
+});
+
+Deno.test("Transcript times each tool call on the page's clock", () => {
+  let clock = 1000;
+  const transcript = new Transcript({ now: () => clock });
+  transcript.apply(assistant(1, {
+    type: "tool_use",
+    id: "t",
+    name: "Bash",
+    input: { command: "sleep 2" },
+  }));
+  clock = 3500;
+  transcript.apply(toolResult(2, "t", ""));
+  const tool = transcript.rows[0];
+  assert.ok(tool?.type === "tool");
+  assert.equal(tool.startedMs, 1000);
+  assert.equal(tool.endedMs, 3500);
 });
 
 Deno.test("Transcript keeps at most its cap of rows and still shows a result whose call was dropped", () => {

@@ -312,6 +312,9 @@ export function App(
             markdown={markdown}
             status={connection.status}
             empty={model.transcript.rows.length === 0}
+            running={busy
+              ? { state: header.turnState, sinceUnix: header.sinceUnix }
+              : null}
           />
           {!hide.has("input") && (
             <ComposerView
@@ -371,7 +374,9 @@ class TranscriptPane extends Component<TranscriptViewProps> {
   override shouldComponentUpdate(next: TranscriptViewProps): boolean {
     const now = this.props;
     return next.version !== now.version || next.status !== now.status ||
-      next.empty !== now.empty;
+      next.empty !== now.empty ||
+      next.running?.state !== now.running?.state ||
+      next.running?.sinceUnix !== now.running?.sinceUnix;
   }
 
   override render(): JSX.Element {

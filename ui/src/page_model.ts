@@ -62,8 +62,8 @@ export class PageModel {
       ...emptyHeaderState(),
       lastCostUsd: this.header.lastCostUsd,
     });
+    this.transcript.applyHistory(snapshot.events);
     for (const event of snapshot.events) {
-      this.transcript.apply(event);
       this.todos.apply(event);
       // The state already counts events up to its seq; cost is not in the state, so take it always.
       if (typeof event.seq !== "number" || event.seq > stateSeq) {

@@ -4,10 +4,14 @@
 /**
  * @module How each transcript row looks. Text that came from claude or a tool is only ever put in
  * the page as text, except assistant Markdown, which goes through the sanitising renderer. Long
- * tool output and inputs fold behind "show all"; thinking folds shut.
+ * tool output and inputs fold behind "show all"; thinking and compaction summaries fold shut;
+ * answers, code blocks and tool output have copy buttons; a line of a kind nobody taught the page
+ * is one short row whose fields open on demand.
  */
 import { Component, type JSX } from "preact";
-import { useState } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
+import { addCodeCopyButtons, CopyButton } from "./copy_button.tsx";
+import { Folded } from "./folded_view.tsx";
 import {
   compactJson,
   formatClock,
@@ -16,12 +20,9 @@ import {
   formatTokens,
 } from "./format.ts";
 import type { MarkdownRenderer } from "./markdown.ts";
-import { toolLabel, toolSummary } from "./tool_summary.ts";
+import { ToolRow } from "./tool_row_view.tsx";
+import { toolLabel } from "./tool_summary.ts";
 import type { Row, TurnEndFields } from "./transcript.ts";
-
-/** Lines of tool output shown before "show all". */
-const FOLD_LINES = 12;
-const FOLD_CHARS = 1500;
 
 /** Props of {@linkcode RowView}. */
 export interface RowViewProps {
@@ -48,7 +49,7 @@ export class RowView
     });
   }
 
-  override render(): JSX.Element {
+  override render(): JSX.Element | null {
     if (this.state.failed !== null) {
       return (
         <div class="row raw mono dim" data-row="raw" title={this.state.failed}>
@@ -60,7 +61,7 @@ export class RowView
   }
 }
 
-function RowBody({ row, markdown }: RowViewProps): JSX.Element {
+function RowBody({ row, markdown }: RowViewProps): JSX.Element | null {
   switch (row.type) {
     case "wake":
       return (
@@ -83,13 +84,7 @@ function RowBody({ row, markdown }: RowViewProps): JSX.Element {
         </article>
       );
     case "text":
-      return (
-        <div
-          class="row text markdown"
-          data-row="text"
-          dangerouslySetInnerHTML={{ __html: markdown(row.text) }}
-        />
-      );
+      return <AnswerRow text={row.text} markdown={markdown} />;
     case "user":
       return (
         <div class="row user" data-row="user">
@@ -134,7 +129,15 @@ function RowBody({ row, markdown }: RowViewProps): JSX.Element {
         </div>
       );
     case "info":
-      return <div class="row info dim" data-row="info">{row.text}</div>;
+      return (
+        <div
+          class={`row info ${row.tone ?? "dim"}`}
+          data-row="info"
+          data-tone={row.tone ?? undefined}
+        >
+          {row.text}
+        </div>
+      );
     case "session":
       return (
         <div class="row info dim" data-row="session">
@@ -146,7 +149,22 @@ function RowBody({ row, markdown }: RowViewProps): JSX.Element {
     case "turn_end":
       return <TurnEndRow row={row} />;
     case "raw":
-      return <div class="row raw mono dim" data-row="raw">{row.json}</div>;
+      return (
+        <details class="row raw dim" data-row="raw">
+          <summary>{row.label}</summary>
+          <pre class="mono">{row.json}</pre>
+        </details>
+      );
+    case "hidden":
+      // Withdrawn by the CLI (a refusal fallback): kept as a slot, drawn as nothing.
+      return null;
+    case "context_summary":
+      return (
+        <details class="row thinking" data-row="context_summary">
+          <summary>summary of the earlier conversation (compaction)</summary>
+          <div class="prose-text">{row.text}</div>
+        </details>
+      );
     default: {
       const never: never = row;
       return <div class="row raw mono">{compactJson(never)}</div>;
@@ -154,53 +172,23 @@ function RowBody({ row, markdown }: RowViewProps): JSX.Element {
   }
 }
 
-function ToolRow(
-  { row }: { row: Extract<Row, { type: "tool" }> },
+/** An answer: Markdown, with a copy button for it and for each code block. */
+function AnswerRow(
+  { text, markdown }: { text: string; markdown: MarkdownRenderer },
 ): JSX.Element {
-  const state = row.result === null
-    ? "running"
-    : row.result.isError
-    ? "error"
-    : "ok";
-  const summary = toolSummary(row.name, row.input);
-  const [showInput, setShowInput] = useState(false);
-  const hasInput = row.input !== null && row.input !== undefined;
+  const body = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (body.current) addCodeCopyButtons(body.current);
+  }, [text]);
   return (
-    <article
-      class={`row tool ${state}`}
-      data-row="tool"
-      data-tool={row.name}
-      aria-label={`tool ${row.name}`}
-    >
-      <header>
-        <span class={`tool-state ${state}`} aria-label={state}>
-          {state === "running" ? "" : state === "ok" ? "✓" : "✗"}
-        </span>
-        <strong class="tool-name">{toolLabel(row.name)}</strong>{" "}
-        <span class="mono tool-summary">{summary}</span>
-        {hasInput && (
-          <button
-            type="button"
-            class="link input-toggle"
-            aria-expanded={showInput}
-            aria-label={`input of ${row.name}`}
-            onClick={() => setShowInput(!showInput)}
-          >
-            input
-          </button>
-        )}
-      </header>
-      {hasInput && showInput && (
-        <pre class="mono tool-input">{prettyInput(row.input)}</pre>
-      )}
-      {row.result !== null && (
-        <Folded
-          text={row.result.text || "(no output)"}
-          class={`tool-result mono${row.result.isError ? " error" : ""}`}
-          label="result"
-        />
-      )}
-    </article>
+    <div class="row text" data-row="text">
+      <div
+        class="markdown"
+        ref={body}
+        dangerouslySetInnerHTML={{ __html: markdown(text) }}
+      />
+      <CopyButton text={text} what="copy answer" />
+    </div>
   );
 }
 
@@ -208,6 +196,7 @@ function TurnEndRow(
   { row }: { row: TurnEndFields & { key: string } },
 ): JSX.Element {
   const ok = row.ok !== false;
+  const cancelled = !ok && row.cancelled;
   const tools = Object.entries(row.tools).sort((a, b) => b[1] - a[1]);
   const toolCount = tools.reduce((sum, [, count]) => sum + count, 0);
   const parts: string[] = [];
@@ -229,18 +218,25 @@ function TurnEndRow(
     }
   }
   if (row.costUsd !== null) parts.push(`${formatCost(row.costUsd)} (est.)`);
-  if (row.numTurns !== null) parts.push(`${row.numTurns} steps`);
+  if (row.numTurns !== null) {
+    parts.push(`${row.numTurns} ${row.numTurns === 1 ? "step" : "steps"}`);
+  }
   return (
     <div
-      class={`row turn-end ${ok ? "ok" : "failed"}`}
+      class={`row turn-end ${ok ? "ok" : cancelled ? "cancelled" : "failed"}`}
       data-row="turn_end"
+      data-result-kind={row.resultKind ?? undefined}
       role="status"
     >
       <div>
-        <span class="icon" aria-hidden="true">{ok ? "■" : "✗"}</span>{" "}
+        <span class="icon" aria-hidden="true">
+          {ok ? "■" : cancelled ? "◼" : "✗"}
+        </span>{" "}
         <strong>
           {ok
             ? "turn done"
+            : cancelled
+            ? "turn cancelled"
             : row.resultKind === "prompt_too_long"
             ? "prompt too long"
             : "turn failed"}
@@ -259,52 +255,9 @@ function TurnEndRow(
             }`}
         </span>
       </div>
-      {row.note && !ok && <Folded text={row.note} class="turn-note" />}
-    </div>
-  );
-}
-
-interface FoldedProps {
-  text: string;
-  class?: string;
-  label?: string;
-}
-
-/** Text shown in full when short, else its head and a "show all" toggle. */
-function Folded(
-  { text, class: className = "", label }: FoldedProps,
-): JSX.Element {
-  const [open, setOpen] = useState(false);
-  const lines = text.split("\n");
-  const long = lines.length > FOLD_LINES || text.length > FOLD_CHARS;
-  const shown = !long || open
-    ? text
-    : lines.slice(0, FOLD_LINES).join("\n").slice(0, FOLD_CHARS);
-  return (
-    <div class={`folded ${className}`} aria-label={label}>
-      <div class="prose-text">{shown}{long && !open ? "…" : ""}</div>
-      {long && (
-        <button
-          type="button"
-          class="link"
-          aria-expanded={open}
-          onClick={() => setOpen(!open)}
-        >
-          {open
-            ? "show less"
-            : `show all (${lines.length} lines, ${
-              formatTokens(text.length)
-            } chars)`}
-        </button>
+      {row.note && !ok && !cancelled && !row.noteShownAbove && (
+        <Folded text={row.note} class="turn-note" />
       )}
     </div>
   );
-}
-
-function prettyInput(input: unknown): string {
-  try {
-    return JSON.stringify(input, null, 2) ?? String(input);
-  } catch {
-    return String(input);
-  }
 }

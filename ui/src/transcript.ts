@@ -3,7 +3,9 @@
  * assistant block (text, folded thinking, a tool call that its result joins by id), API retries
  * and errors, harness notes, and one turn-end row that gathers the result line, `turn_end` and
  * the turn-stats row. Pure and DOM-free, so it is tested in Deno and the view only draws rows.
- * Memory is bounded: past `cap` rows the oldest go.
+ * The CLI's bookkeeping lines become sentences or nothing (`stream_words.ts`); rows a refusal
+ * fallback withdraws (`retracted_message_uuids`, `supersedes`) are dropped. Memory is bounded: past
+ * `cap` rows the oldest go.
  */
 import {
   isRecord,
@@ -11,6 +13,15 @@ import {
   type TokenUsage,
 } from "../../lib/wire/events.ts";
 import { compactJson } from "./format.ts";
+import {
+  commandEchoWords,
+  isCompactSummary,
+  rateLimitWords,
+  statusChangeWords,
+  systemWords,
+  unknownWords,
+  type Words,
+} from "./stream_words.ts";
 
 /** A tool's answer, as a person reads it. */
 export interface ToolResult {
@@ -36,12 +47,16 @@ export type Row =
   | RowBase & { type: "text"; text: string }
   | RowBase & { type: "user"; text: string }
   | RowBase & { type: "thinking"; text: string }
+  | RowBase & { type: "context_summary"; text: string }
   | RowBase & {
     type: "tool";
     id: string;
     name: string;
     input: unknown;
     result: ToolResult | null;
+    /** When the page saw the call and its result (its own clock, ms); null when it came in history. */
+    startedMs: number | null;
+    endedMs: number | null;
   }
   | RowBase & {
     type: "retry";
@@ -53,7 +68,7 @@ export type Row =
   }
   | RowBase & { type: "api_error"; text: string }
   | RowBase & { type: "note"; text: string }
-  | RowBase & { type: "info"; text: string }
+  | RowBase & { type: "info"; text: string; tone: "warn" | "error" | null }
   | RowBase & {
     type: "session";
     model: string;
@@ -62,7 +77,9 @@ export type Row =
     mcp: string[];
   }
   | RowBase & TurnEndFields & { type: "turn_end" }
-  | RowBase & { type: "raw"; json: string };
+  | RowBase & { type: "raw"; label: string; json: string }
+  /** A row withdrawn after it was shown (a refusal fallback retracted its message). */
+  | RowBase & { type: "hidden"; reason: string };
 
 /** What a turn-end row knows, filled in as the result line, `turn_end` and the stats row come. */
 export interface TurnEndFields {
@@ -75,6 +92,10 @@ export interface TurnEndFields {
   numTurns: number | null;
   tools: Record<string, number>;
   resultKind: string | null;
+  /** The operator cancelled the turn: it reads "cancelled", whatever `resultKind` says. */
+  cancelled: boolean;
+  /** The note repeats an error row of the same turn, so it is not shown twice. */
+  noteShownAbove: boolean;
 }
 
 /** The type names of {@linkcode Row}. */
@@ -86,16 +107,14 @@ const RESTART_NOTE = "harness restarted mid-turn";
 /** The newest rows kept when no cap is given. */
 export const DEFAULT_ROW_CAP = 3000;
 
-/** System subtypes that say nothing a person needs. */
-const QUIET_SYSTEM_SUBTYPES = new Set([
-  "thinking_tokens",
-  "hook_started",
-  "hook_response",
-]);
+/** The harness's note on a turn the operator stopped (SPEC §6), and the CLI's own words. */
+const CANCEL_PATTERN = /cancelled by operator|interrupted by user/i;
 
 /** Options for {@linkcode Transcript}. */
 export interface TranscriptOptions {
   cap?: number;
+  /** The page's clock, for tool timings. */
+  now?: () => number;
 }
 
 /** Turns events into rows, keeping at most `cap` of them. */
@@ -110,11 +129,19 @@ export class Transcript {
   #turnEndOpen = false;
   #turnTools = new Map<string, number>();
   #lastWakePosition: number | null = null;
+  /** Error texts shown in the current turn, so its end does not repeat one. */
+  #turnErrors = new Set<string>();
+  /** Positions of the rows each stream line made, by the line's `uuid`, for retractions. */
+  #uuidPositions = new Map<string, number[]>();
+  #now: () => number;
+  /** False while history loads: those calls were not timed by this page. */
+  #timing = true;
   /** Bumped on every change, so a view knows when to draw. */
   version = 0;
 
   constructor(options: TranscriptOptions = {}) {
     this.#cap = Math.max(10, options.cap ?? DEFAULT_ROW_CAP);
+    this.#now = options.now ?? Date.now;
   }
 
   /** The rows, oldest first. Do not mutate. */
@@ -131,7 +158,28 @@ export class Transcript {
     this.#turnEndOpen = false;
     this.#turnTools.clear();
     this.#lastWakePosition = null;
+    this.#turnErrors.clear();
+    this.#uuidPositions.clear();
     this.version++;
+  }
+
+  /** Take history events: calls in it that already ended show no time (the page did not see it). */
+  applyHistory(events: readonly Record<string, unknown>[]): void {
+    this.#timing = false;
+    try {
+      for (const event of events) this.apply(event);
+    } finally {
+      this.#timing = true;
+    }
+    // Calls still running were seen starting no later than now.
+    const now = this.#now();
+    this.#rows.forEach((row, index) => {
+      if (
+        row.type === "tool" && row.result === null && row.startedMs === null
+      ) {
+        this.#rows[index] = { ...row, startedMs: now };
+      }
+    });
   }
 
   /** Take one event (`{seq, kind, ...}`) into the rows. */
@@ -140,6 +188,7 @@ export class Transcript {
     switch (event.kind) {
       case "turn_start":
         this.#turnTools.clear();
+        this.#turnErrors.clear();
         this.#turnEndPosition = null;
         this.#turnEndOpen = false;
         this.#lastWakePosition = this.#push({
@@ -175,15 +224,15 @@ export class Transcript {
           key: String(seq),
           seq,
           text: `model set to ${stringOr(event.model, "?")}`,
+          tone: null,
         });
         break;
       case "status_changed":
-        this.#push({
-          type: "info",
-          key: String(seq),
+        this.#pushWords(
           seq,
-          text: `status: ${stringOr(event.status, "?")}`,
-        });
+          String(seq),
+          statusChangeWords(stringOr(event.status, "?")),
+        );
         break;
       case "turn_state_changed":
         this.#applyTurnState(seq, event);
@@ -191,12 +240,59 @@ export class Transcript {
       case "token_usage_changed":
         break;
       default:
-        this.#push({
-          type: "raw",
-          key: String(seq),
+        this.#pushWords(
           seq,
-          json: compactJson(event),
+          String(seq),
+          unknownWords(`event ${stringOr(event.kind, "?")}`, event),
+        );
+    }
+  }
+
+  /** A sentence as an info row, an unknown line as a compact one, a hidden line as nothing. */
+  #pushWords(seq: number, key: string, words: Words): number | null {
+    switch (words.show) {
+      case "info":
+        return this.#push({
+          type: "info",
+          key,
+          seq,
+          text: words.text,
+          tone: words.tone ?? null,
         });
+      case "unknown":
+        return this.#push({
+          type: "raw",
+          key,
+          seq,
+          label: words.label,
+          json: compactJson(words.detail),
+        });
+      case "hidden":
+        return null;
+      default: {
+        const never: never = words;
+        return never;
+      }
+    }
+  }
+
+  /** Drop the rows of the stream lines with these uuids (idempotent: unknown ones are no-ops). */
+  #retract(uuids: unknown): void {
+    if (!Array.isArray(uuids)) return;
+    for (const uuid of uuids) {
+      if (typeof uuid !== "string") continue;
+      for (const position of this.#uuidPositions.get(uuid) ?? []) {
+        const row = this.#at(position);
+        if (row === undefined || row.type === "hidden") continue;
+        if (row.type === "tool") this.#toolPositions.delete(row.id);
+        this.#replace(position, {
+          type: "hidden",
+          key: row.key,
+          seq: row.seq,
+          reason: "withdrawn by a refusal fallback",
+        });
+      }
+      this.#uuidPositions.delete(uuid);
     }
   }
 
@@ -210,6 +306,7 @@ export class Transcript {
         key: String(seq),
         seq,
         text: "compacting the context…",
+        tone: null,
       });
     }
     // The wake-up row shows when its turn started thinking.
@@ -224,6 +321,28 @@ export class Transcript {
 
   #applyStream(seq: number, event: Record<string, unknown>): void {
     const key = String(seq);
+    const first = this.#base + this.#rows.length;
+    this.#applyStreamLine(seq, key, event);
+    this.#retract(event.supersedes);
+    this.#retract(event.retracted_message_uuids);
+    const made = this.#base + this.#rows.length - first;
+    if (typeof event.uuid === "string" && made > 0) {
+      this.#uuidPositions.set(
+        event.uuid,
+        Array.from({ length: made }, (_, i) => first + i),
+      );
+      if (this.#uuidPositions.size > this.#cap) {
+        const oldest = this.#uuidPositions.keys().next().value;
+        if (oldest !== undefined) this.#uuidPositions.delete(oldest);
+      }
+    }
+  }
+
+  #applyStreamLine(
+    seq: number,
+    key: string,
+    event: Record<string, unknown>,
+  ): void {
     switch (event.type) {
       case "assistant":
         this.#applyAssistant(seq, event);
@@ -237,21 +356,21 @@ export class Transcript {
       case "system":
         this.#applySystem(seq, event);
         return;
-      case "rate_limit_event": {
-        const info = isRecord(event.rate_limit_info)
-          ? event.rate_limit_info
-          : {};
-        if (info.status === "allowed") return;
-        this.#push({
-          type: "info",
-          key,
-          seq,
-          text: `rate limit: ${compactJson(info, 300)}`,
-        });
+      case "rate_limit_event":
+        this.#pushWords(seq, key, rateLimitWords(event));
         return;
-      }
+      case "stream_event":
+      case "control_response":
+      case "control_request":
+      case "keep_alive":
+        // Partial-message deltas and the control protocol's answers: the full lines follow.
+        return;
       default:
-        this.#push({ type: "raw", key, seq, json: compactJson(event) });
+        this.#pushWords(
+          seq,
+          key,
+          unknownWords(`claude ${stringOr(event.type, "line")}`, event),
+        );
     }
   }
 
@@ -265,12 +384,9 @@ export class Transcript {
       const text = content.map((block) =>
         isRecord(block) ? stringOr(block.text, "") : ""
       ).join("\n");
-      this.#push({
-        type: "api_error",
-        key: String(seq),
-        seq,
-        text: text || compactJson(event.error),
-      });
+      const shown = text || compactJson(event.error);
+      this.#turnErrors.add(shown.trim());
+      this.#push({ type: "api_error", key: String(seq), seq, text: shown });
       return;
     }
     content.forEach((block, index) => {
@@ -306,12 +422,18 @@ export class Transcript {
               name,
               input: block.input,
               result: null,
+              startedMs: this.#timing ? this.#now() : null,
+              endedMs: null,
             }),
           );
           return;
         }
         default:
-          this.#push({ type: "raw", key, seq, json: compactJson(block) });
+          this.#pushWords(
+            seq,
+            key,
+            unknownWords(`claude ${stringOr(block.type, "block")}`, block),
+          );
       }
     });
   }
@@ -320,7 +442,7 @@ export class Transcript {
     const message = isRecord(event.message) ? event.message : {};
     const content = message.content;
     if (typeof content === "string") {
-      this.#push({ type: "user", key: String(seq), seq, text: content });
+      this.#pushUserText(seq, String(seq), event, content);
       return;
     }
     if (!Array.isArray(content)) return;
@@ -330,9 +452,25 @@ export class Transcript {
       if (block.type === "tool_result") {
         this.#applyToolResult(seq, key, block);
       } else if (block.type === "text" && typeof block.text === "string") {
-        this.#push({ type: "user", key, seq, text: block.text });
+        this.#pushUserText(seq, key, event, block.text);
       }
     });
+  }
+
+  /** User text: a compaction's summary folds, the CLI's command echoes read as words. */
+  #pushUserText(
+    seq: number,
+    key: string,
+    event: Record<string, unknown>,
+    text: string,
+  ): void {
+    if (isCompactSummary(event, text)) {
+      this.#push({ type: "context_summary", key, seq, text });
+      return;
+    }
+    const words = commandEchoWords(text);
+    if (words !== null) this.#pushWords(seq, key, words);
+    else this.#push({ type: "user", key, seq, text });
   }
 
   #applyToolResult(
@@ -348,7 +486,11 @@ export class Transcript {
     const position = this.#toolPositions.get(id);
     const row = this.#at(position ?? null);
     if (row?.type === "tool") {
-      this.#replace(position ?? null, { ...row, result });
+      this.#replace(position ?? null, {
+        ...row,
+        result,
+        endedMs: this.#timing && row.startedMs !== null ? this.#now() : null,
+      });
       this.#toolPositions.delete(id);
     } else {
       // Its call is gone (older than the cap) or never came: still show the answer.
@@ -360,15 +502,15 @@ export class Transcript {
         name: "(earlier call)",
         input: null,
         result,
+        startedMs: null,
+        endedMs: null,
       });
     }
   }
 
   #applySystem(seq: number, event: Record<string, unknown>): void {
     const key = String(seq);
-    const subtype = stringOr(event.subtype, "");
-    if (QUIET_SYSTEM_SUBTYPES.has(subtype)) return;
-    switch (subtype) {
+    switch (event.subtype) {
       case "init": {
         const servers = Array.isArray(event.mcp_servers)
           ? event.mcp_servers.filter(isRecord)
@@ -400,29 +542,8 @@ export class Transcript {
             : compactJson(event.error ?? null, 300),
         });
         return;
-      case "compact_boundary": {
-        const meta = isRecord(event.compact_metadata)
-          ? event.compact_metadata
-          : {};
-        const before = numberOrNull(meta.pre_tokens);
-        const text = before === null
-          ? "context compacted"
-          : `context compacted (was ${before} tokens)`;
-        this.#push({ type: "info", key, seq, text });
-        return;
-      }
-      case "status":
-        if (typeof event.status === "string") {
-          this.#push({
-            type: "info",
-            key,
-            seq,
-            text: `claude: ${event.status}`,
-          });
-        }
-        return;
       default:
-        this.#push({ type: "raw", key, seq, json: compactJson(event) });
+        this.#pushWords(seq, key, systemWords(event));
     }
   }
 
@@ -436,7 +557,11 @@ export class Transcript {
       numTurns: numberOrNull(event.num_turns),
       tools: Object.fromEntries(this.#turnTools),
       resultKind: null,
+      cancelled: false,
+      noteShownAbove: false,
     };
+    fields.cancelled = CANCEL_PATTERN.test(fields.note ?? "");
+    fields.noteShownAbove = this.#turnErrors.has((fields.note ?? "").trim());
     this.#turnEndPosition = this.#push({
       type: "turn_end",
       key: String(seq),
@@ -452,10 +577,14 @@ export class Transcript {
     const row = this.#at(this.#turnEndPosition);
     if (row?.type === "turn_end" && this.#turnEndOpen) {
       this.#turnEndOpen = false;
+      const shown = note ?? (ok ? null : row.note);
       this.#replace(this.#turnEndPosition, {
         ...row,
         ok,
-        note: note ?? (ok ? null : row.note),
+        note: shown,
+        cancelled: row.cancelled || CANCEL_PATTERN.test(note ?? ""),
+        noteShownAbove: row.noteShownAbove ||
+          this.#turnErrors.has((shown ?? "").trim()),
       });
       return;
     }
@@ -472,6 +601,8 @@ export class Transcript {
       numTurns: null,
       tools: Object.fromEntries(this.#turnTools),
       resultKind: null,
+      cancelled: CANCEL_PATTERN.test(note ?? ""),
+      noteShownAbove: this.#turnErrors.has((note ?? "").trim()),
     });
   }
 
@@ -487,6 +618,10 @@ export class Transcript {
       costUsd: numberOrNull(value.cost_usd) ?? base.costUsd,
       numTurns: numberOrNull(value.num_turns) ?? base.numTurns,
       tools: parseBreakdown(value.tool_call_breakdown_json) ?? base.tools,
+      // The stored kind stays `failed` for a cancel (SPEC §7); the page says what happened.
+      cancelled: base.cancelled ||
+        CANCEL_PATTERN.test(stringOr(value.note, "")),
+      noteShownAbove: base.noteShownAbove,
     });
     // A turn cut off by a crash is recorded at the next start, long after its own events.
     if (
@@ -505,6 +640,8 @@ export class Transcript {
       numTurns: null,
       tools: {},
       resultKind: null,
+      cancelled: false,
+      noteShownAbove: false,
     };
     this.#push({ type: "turn_end", key: String(seq), seq, ...fields(empty) });
   }
