@@ -104,7 +104,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
 }
 
-/** A logger that keeps records in memory, for tests. */
+/**
+ * A logger that keeps records in memory. Only tests (and bench fixtures) use it; it stays here,
+ * beside {@linkcode createLogger}, because it runs the real path (serialization, Error fields,
+ * redaction) and parses the lines back, so a test sees exactly what would reach stderr.
+ */
 export function createMemoryLogger(): Logger & {
   records: (LogFields & { level: LogLevel; msg: string })[];
 } {

@@ -23,18 +23,6 @@ export interface BrokerToolsOptions {
   onOwnStatus?: (text: string) => Promise<void>;
 }
 
-/** The tool names, as registered (without the `mcp__hyperhive__` prefix). */
-export const BROKER_TOOL_NAMES = [
-  "send",
-  "recv",
-  "ask_operator",
-  "answer",
-  "remind",
-  "get_loose_ends",
-  "cancel_loose_end",
-  "set_status",
-] as const;
-
 type ToolResult = {
   content: { type: "text"; text: string }[];
   isError?: boolean;

@@ -109,7 +109,11 @@ export class Bus {
     return this.#seq;
   }
 
-  /** Events that could not be written and were dropped after retries. */
+  /**
+   * Events that could not be written and were dropped after retries. Each drop is also logged
+   * and reported to StoreHealth (so `/api/state.stores` shows it); this count is what tests
+   * check the drop against.
+   */
   get droppedEvents(): number {
     return this.#dropped;
   }

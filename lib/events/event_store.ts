@@ -191,12 +191,16 @@ export class EventStore {
     }
   }
 
-  /** Checkpoints that failed after their batch was committed (retried at the next interval). */
+  /**
+   * Checkpoints that failed after their batch was committed (retried at the next interval). No
+   * caller reads it yet: a failed checkpoint loses nothing (the rows are committed), and a disk
+   * that is really gone fails the next append, which does reach `/api/state.stores`.
+   */
   get checkpointFailures(): number {
     return this.#checkpointFailures;
   }
 
-  /** Why the last checkpoint failed, if one did. */
+  /** Why the last checkpoint failed, if one did (beside {@linkcode checkpointFailures}). */
   get lastCheckpointError(): unknown {
     return this.#lastCheckpointError;
   }

@@ -124,12 +124,15 @@ export class SseHub {
     this.#maxQueueFrames = maxQueueFrames;
   }
 
-  /** Clients connected now. */
+  /**
+   * Clients connected now. Only tests read it today (a client that leaves must leave the hub);
+   * it stays as the hub's one observable figure for a health view.
+   */
   get clientCount(): number {
     return this.#clients.size;
   }
 
-  /** Clients cut off so far for not reading. */
+  /** Clients cut off so far for not reading (read by tests: the slow-client bound holds). */
   get cutOffCount(): number {
     return this.#cutOffs;
   }

@@ -39,7 +39,12 @@ export type LiveEvent =
   | { kind: "turn_state_changed"; state: TurnState; since_unix: number }
   | { kind: "turn_stats_recorded"; row: Record<string, unknown> };
 
-/** Every kind of {@linkcode LiveEvent}, in SPEC order. */
+/**
+ * Every kind of {@linkcode LiveEvent}, in SPEC order: the vocabulary as one list. No code path
+ * needs it at run time; it stays as the checklist an added kind must pass: the type check below
+ * fails when a `LiveEvent` kind is missing here, and `test/wire/events_test.ts` pins the list to
+ * the documented protocol.
+ */
 export const EVENT_KINDS = [
   "turn_start",
   "stream",
@@ -54,6 +59,11 @@ export const EVENT_KINDS = [
 
 /** The name of an event kind. */
 export type EventKind = (typeof EVENT_KINDS)[number];
+
+// Compile-time: every LiveEvent kind is listed in EVENT_KINDS, and nothing else is.
+const _everyKindListed: [
+  Exclude<LiveEvent["kind"], EventKind> | Exclude<EventKind, LiveEvent["kind"]>,
+] extends [never] ? true : never = true;
 
 /** An event with its seq: what SSE sends and the events table keeps. */
 export type BusEvent = LiveEvent & { seq: number };
@@ -90,12 +100,6 @@ export function cutText(text: string, limitBytes: number): string {
     "",
   );
   return `${kept}… [cut: ${bytes.length} bytes]`;
-}
-
-/** Whether `value` is a known event kind. */
-export function isEventKind(value: unknown): value is EventKind {
-  return typeof value === "string" &&
-    (EVENT_KINDS as readonly string[]).includes(value);
 }
 
 /** Usage with every counter present (missing ones 0), read from an unknown `usage` value. */
