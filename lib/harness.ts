@@ -24,6 +24,11 @@ import { type SelfCommand, writeRuntimeFiles } from "./claude/runtime_files.ts";
 import { openDatabase } from "./sqlite/open.ts";
 import { StoreHealth } from "./sqlite/store_health.ts";
 import { TurnLoop } from "./turn/turn_loop.ts";
+import {
+  claudeLoginFile,
+  credentialFingerprint,
+  LoginHold,
+} from "./turn/login_hold.ts";
 import { TurnStatsRecorder } from "./stats/turn_stats_recorder.ts";
 import { StoreTurnMetrics } from "./stats/turn_metrics.ts";
 import { killLeftovers, spawnClaude } from "./claude/claude_process.ts";
@@ -190,6 +195,19 @@ export async function startHarness(
   for (const row of turnStats.start()) {
     emit({ kind: "turn_stats_recorded", row: { ...row } });
   }
+  const loginHold = new LoginHold(
+    join(paths.runtimeDir, "login-hold"),
+    () =>
+      credentialFingerprint({
+        env: deps.baseEnv,
+        files: [paths.credentialsFile, claudeLoginFile(deps.baseEnv)],
+      }),
+    log,
+  );
+  // A wake-up refused for "not logged in" before the restart waits for the login, unless a
+  // credential source changed meanwhile.
+  const heldFor = loginHold.heldAtStart();
+  if (heldFor !== null) state.setStatus("needs_login_idle", heldFor);
   const loop = new TurnLoop({
     agent: options.agent,
     role: options.role,
@@ -212,6 +230,7 @@ export async function startHarness(
     baseEnv: deps.baseEnv,
     allowedTools: options.allowedTools ?? DEFAULT_ALLOWED_TOOLS,
     continueMarker: new ContinueMarker(join(paths.runtimeDir, "continue-cwd")),
+    loginHold,
     log,
     now,
     ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),

@@ -24,6 +24,7 @@ import { runInvocation, type SpawnClaude } from "./turn_runner.ts";
 import type { TurnSignal } from "./turn_observer.ts";
 import { Poke } from "./poke.ts";
 import { ContinueMarker } from "./continue_marker.ts";
+import type { LoginHold } from "./login_hold.ts";
 import { errorMessage } from "../error_message.ts";
 import { settleWithin, TIMED_OUT } from "../timeout.ts";
 
@@ -45,6 +46,8 @@ export interface TurnLoopDeps {
   baseEnv: Record<string, string>;
   allowedTools: readonly string[];
   continueMarker: ContinueMarker;
+  /** Keeps a wake-up refused for "not logged in" waiting across restarts. */
+  loginHold?: LoginHold;
   log: Logger;
   now?: () => number;
   monotonic?: () => number;
@@ -118,6 +121,7 @@ export class TurnLoop {
   /** A credential was saved or a login flow finished: try again. */
   credentialsChanged(): void {
     this.#credentialsVersion++;
+    this.#deps.loginHold?.release();
     if (this.#deps.state.status === "needs_login_idle") {
       this.#deps.state.setStatus("needs_login_in_progress");
     }
@@ -353,6 +357,7 @@ export class TurnLoop {
     }
     if (observer.sessionId !== null) deps.continueMarker.remember(deps.cwd);
     const { result_kind: resultKind, note } = classifyTurn(ending);
+    if (resultKind === "ok") deps.loginHold?.release();
     if (
       resultKind === "ok" && deps.state.status === "needs_login_in_progress"
     ) deps.state.setStatus("online");
@@ -399,6 +404,7 @@ export class TurnLoop {
         // With a newer credential saved meanwhile, hold the wake-up for it instead of waiting.
         if (!credentialsChangedSince) {
           state.setStatus("needs_login_idle", signal.text);
+          this.#deps.loginHold?.hold(signal.text);
         }
         return true;
       case "rate_limited": {
