@@ -177,15 +177,6 @@ export async function startHarness(
       cwd: environment.cwd(),
     });
   const claudeEnv = () => ({ ...deps.baseEnv, ...credentials.env() });
-  const login = new LoginFlow({
-    command: loginCommandFrom(
-      environment.env("HYPERHIVE_LOGIN_CMD"),
-      locate().path ?? "claude",
-    ),
-    env: claudeEnv,
-    cwd,
-    now,
-  });
   const turnStats = new TurnStatsRecorder(paths.turnStatsDb, {
     health,
     log,
@@ -234,6 +225,17 @@ export async function startHarness(
     log,
     now,
     ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),
+  });
+  const login = new LoginFlow({
+    command: loginCommandFrom(
+      environment.env("HYPERHIVE_LOGIN_CMD"),
+      locate().path ?? "claude",
+    ),
+    env: claudeEnv,
+    cwd,
+    now,
+    // A login the operator finished by pasting its code: the next turn proves it.
+    onCodeFlowEnded: () => loop.credentialsChanged(),
   });
   const parts: HarnessParts = {
     options,

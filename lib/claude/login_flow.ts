@@ -23,6 +23,11 @@ export interface LoginFlowOptions {
   urlWaitMs?: number;
   /** How long the flow may run in all before it is stopped. */
   timeoutMs?: number;
+  /**
+   * Called when a flow the operator gave a code to ends, however it ended: the credential it
+   * may have written is proved by the next turn, so the composition root pokes the loop here.
+   */
+  onCodeFlowEnded?: () => void;
 }
 
 // Only a URL followed by its terminator counts: a long URL may arrive in several reads, and
@@ -55,6 +60,8 @@ export class LoginFlow {
   #urlWaiters: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #done: Promise<void> = Promise.resolve();
+  /** Whether the running flow was given a code. */
+  #codeSubmitted = false;
 
   constructor(options: LoginFlowOptions) {
     this.#options = options;
@@ -87,6 +94,7 @@ export class LoginFlow {
       throw new LoginNotRunningError();
     }
     await this.#stdin.write(new TextEncoder().encode(`${code.trim()}\n`));
+    this.#codeSubmitted = true;
   }
 
   /** Wait for the running flow to end (tests, shutdown). */
@@ -107,6 +115,7 @@ export class LoginFlow {
     const now = this.#options.now ?? Date.now;
     const [command, ...args] = this.#options.command;
     this.#output = "";
+    this.#codeSubmitted = false;
     try {
       this.#child = new Deno.Command(command!, {
         args,
@@ -166,6 +175,7 @@ export class LoginFlow {
         finished_at: Math.floor(now() / 1000),
       };
       for (const wake of this.#urlWaiters.splice(0)) wake();
+      if (this.#codeSubmitted) this.#options.onCodeFlowEnded?.();
     })();
   }
 

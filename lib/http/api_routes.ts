@@ -193,9 +193,8 @@ export function createApiRoutes(deps: ApiRoutesDeps): Hono {
 
   app.post("/api/login/code", async (c) => {
     const code = requireString(await readJsonObject(c), "code", 4096);
+    // The flow ends on its own and the harness pokes the loop then; the next turn proves it.
     await deps.login.submitCode(code);
-    // The flow ends on its own; the next turn proves the login.
-    deps.login.finished().then(() => deps.loop.credentialsChanged());
     return c.json({ ok: true });
   });
 

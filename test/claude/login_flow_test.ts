@@ -225,3 +225,20 @@ Deno.test("LoginFlow runs the command with only the environment it is given", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("LoginFlow tells onCodeFlowEnded when a flow given a code ends, and not for one without", async () => {
+  let ended = 0;
+  const withCode = flowFor(URL_THEN_CODE, {
+    onCodeFlowEnded: () => ended++,
+  });
+  await withCode.start();
+  await withCode.submitCode("good-code");
+  await withCode.finished();
+  assert.equal(ended, 1);
+  const withoutCode = flowFor(EXIT_AT_ONCE, {
+    onCodeFlowEnded: () => ended++,
+  });
+  await withoutCode.start();
+  await withoutCode.finished();
+  assert.equal(ended, 1);
+});
