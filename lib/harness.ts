@@ -1,7 +1,10 @@
 /**
  * @module A running harness assembled from its options: stores opened (each best-effort), the
  * bus, the broker (embedded or the hive socket), runtime files, the turn loop and the web app.
- * `main.ts` calls {@linkcode startHarness} and waits; tests start one in-process the same way.
+ * It is the composition root: every part is built here and every arrow between parts (bus →
+ * SSE hub, the end of a login → the loop, the `/metrics` counters over the store) is made here,
+ * so the routers only route. `run` (lib/commands/run_command.ts) calls
+ * {@linkcode startHarness} and serves its app; tests start one in-process the same way.
  */
 import { EVENT_STORE_MIGRATIONS, EventStore } from "./events/event_store.ts";
 import { Bus } from "./events/bus.ts";
