@@ -42,6 +42,7 @@ import {
   openEmbeddedBroker,
 } from "./broker/embedded_broker.ts";
 import { createApp } from "./http/app.ts";
+import { HostPolicy } from "./http/host_check.ts";
 import { createApiRoutes } from "./http/api_routes.ts";
 import { createEventRoutes } from "./http/events_routes.ts";
 import { createPageRoutes } from "./http/page_routes.ts";
@@ -66,6 +67,10 @@ export interface HarnessOptions {
   self: SelfCommand;
   /** Required of every request when set. */
   uiToken: string | undefined;
+  /** `--allowed-host` names answered besides the bound address and loopback. */
+  allowedHosts?: readonly string[];
+  /** `--allow-embed` origins that may frame the page. */
+  allowEmbed?: readonly string[];
 }
 
 /** What the harness is given from outside. */
@@ -97,6 +102,8 @@ export interface HarnessParts {
 export interface Harness {
   parts: HarnessParts;
   app: Hono;
+  /** The Host check; told the address once the server listens. */
+  hosts: HostPolicy;
   /** Resolves when the loop stops. */
   running: Promise<void>;
   /** Stop the loop (cancelling a running turn), flush and close the stores. */
@@ -256,9 +263,12 @@ export async function startHarness(
   bus.subscribe(function publishToHub(event, json) {
     hub.publish(event.seq, json);
   });
+  const hosts = new HostPolicy({ allowedHosts: options.allowedHosts ?? [] });
   const app = createApp({
     log,
     uiToken: options.uiToken,
+    hosts,
+    embedders: options.allowEmbed ?? [],
     alive: () => loop.alive,
     routers: [
       createEventRoutes({ bus, hub, log }),
@@ -293,6 +303,7 @@ export async function startHarness(
   return {
     parts,
     app,
+    hosts,
     running,
     async stop() {
       loop.cancel();

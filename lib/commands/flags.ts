@@ -5,6 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { errorMessage } from "../error_message.ts";
+import { parseAllowedHost } from "../http/host_check.ts";
+import { parseEmbedOrigin } from "../http/frame_ancestors.ts";
 
 /** A command-line mistake: unknown flag, missing or bad value. */
 export class UsageError extends Error {
@@ -20,7 +22,12 @@ export class UsageError extends Error {
 /** The flag table `parseFlags` takes (node:util `parseArgs` options). */
 export type FlagSpec = Record<
   string,
-  { type: "string" | "boolean"; default?: string | boolean; short?: string }
+  {
+    type: "string" | "boolean";
+    default?: string | boolean | string[];
+    short?: string;
+    multiple?: boolean;
+  }
 >;
 
 /** What {@linkcode parseFlags} returns: `values` typed by the flag table, and `positionals`. */
@@ -90,4 +97,55 @@ export function refusePositionals(
       `Unexpected argument "${positionals[0]}" for ${command}`,
     );
   }
+}
+
+/** `--allowed-host` and `--allow-embed`: the names a page answers to and who may frame it. */
+export interface PageExposure {
+  /** Host names (optionally `NAME:PORT`) answered besides the bound address and loopback. */
+  allowedHosts: string[];
+  /** Origins allowed to frame the page besides its own. */
+  allowEmbed: string[];
+}
+
+/** The flags of {@linkcode PageExposure}, for every subcommand that serves a page. */
+export const PAGE_EXPOSURE_FLAGS = {
+  "allowed-host": { type: "string", multiple: true },
+  "allow-embed": { type: "string", multiple: true },
+} as const;
+
+/** The usage lines of {@linkcode PAGE_EXPOSURE_FLAGS}. */
+export const PAGE_EXPOSURE_USAGE =
+  `  --allowed-host NAME    also answer requests for Host NAME or NAME:PORT (repeatable); other
+                         names get 403 (DNS rebinding)
+  --allow-embed ORIGIN   let ORIGIN (https://host[:port]) frame the page (repeatable)
+`;
+
+/** Check `--allowed-host` and `--allow-embed` values, naming the flag at fault. */
+export function parsePageExposure(
+  values: { "allowed-host"?: string[]; "allow-embed"?: string[] },
+): PageExposure {
+  const each = (
+    flag: string,
+    list: string[],
+    parse: (value: string) => string,
+  ) =>
+    list.map((value) => {
+      try {
+        return parse(value);
+      } catch (error) {
+        throw new UsageError(`${flag}: ${errorMessage(error)}`, flag);
+      }
+    });
+  return {
+    allowedHosts: each(
+      "--allowed-host",
+      values["allowed-host"] ?? [],
+      parseAllowedHost,
+    ),
+    allowEmbed: each(
+      "--allow-embed",
+      values["allow-embed"] ?? [],
+      parseEmbedOrigin,
+    ),
+  };
 }

@@ -8,13 +8,18 @@ import { resolveAgentName, resolveStateDir } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { startHarness } from "../harness.ts";
 import { isLoopbackHost } from "../http/listen.ts";
+import { startServer } from "../http/server.ts";
 import { claudeBaseEnv, currentSelfCommand } from "../claude/self_command.ts";
 import { SocketBroker } from "../broker/socket_client.ts";
 import { isValidModelName } from "../turn/model_setting.ts";
 import {
   AGENT_FLAGS,
   nonEmptyFlag,
+  PAGE_EXPOSURE_FLAGS,
+  PAGE_EXPOSURE_USAGE,
+  type PageExposure,
   parseFlags,
+  parsePageExposure,
   refusePositionals,
   UsageError,
 } from "./flags.ts";
@@ -36,9 +41,10 @@ Options of run:
   --claude PATH          the Claude Code CLI (default claude on PATH)
   --cwd DIR              where claude runs (default the state dir)
   --model NAME           model for the next turn (default the persisted one, else haiku)
-  --ui-token TOKEN       required when --host is not loopback (default $HYPERHIVE_UI_TOKEN)
+  --ui-token TOKEN       required when --host is not loopback (default $HYPERHIVE_UI_TOKEN;
+                         prefer the variable: a flag's value is visible in ps)
   --allowed-tools LIST   passed to claude as --allowedTools (default coding tools + mcp__hyperhive)
-  --help                 this text
+${PAGE_EXPOSURE_USAGE}  --help                 this text
 
 Subcommands:
   run      run the agent (default)
@@ -63,6 +69,8 @@ export interface RunOptions {
   model: string | undefined;
   uiToken: string | undefined;
   allowedTools: string[] | undefined;
+  /** Who may reach and frame the page beyond its own address. */
+  exposure: PageExposure;
 }
 
 /** Parse `run`'s flags. */
@@ -77,6 +85,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     model: { type: "string" },
     "ui-token": { type: "string" },
     "allowed-tools": { type: "string" },
+    ...PAGE_EXPOSURE_FLAGS,
   });
   refusePositionals(positionals, "run");
   const role = values.role;
@@ -99,6 +108,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     // An empty token counts as none (SPEC §6).
     uiToken: values["ui-token"]?.trim() || undefined,
     allowedTools: parseToolList(values["allowed-tools"]),
+    exposure: parsePageExposure(values),
   };
 }
 
@@ -170,6 +180,8 @@ export async function runAgent(
     version,
     self: currentSelfCommand(),
     uiToken,
+    allowedHosts: options.exposure.allowedHosts,
+    allowEmbed: options.exposure.allowEmbed,
   }, {
     log,
     environment,
@@ -177,17 +189,18 @@ export async function runAgent(
     connectHive: (socket) => new SocketBroker(socket, { role: options.role }),
   });
   const shutdown = new AbortController();
-  const server = Deno.serve({
+  const server = startServer(harness.app.fetch, {
     hostname: options.host,
     port: options.port,
     signal: shutdown.signal,
-    onListen: ({ hostname, port }) => {
-      const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
-      deps.write(
-        `hive-harness ${version}: agent ${agent} (${options.role}) listening on http://${shown}:${port}/\n`,
-      );
-    },
-  }, harness.app.fetch);
+    log,
+  });
+  harness.hosts.listening(server.addr);
+  const { hostname, port } = server.addr;
+  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+  deps.write(
+    `hive-harness ${version}: agent ${agent} (${options.role}) listening on http://${shown}:${port}/\n`,
+  );
   const stop = () => shutdown.abort();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);

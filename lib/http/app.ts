@@ -7,7 +7,16 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../log.ts";
 import { LoginNotRunningError } from "../claude/login_flow.ts";
-import { limitBody, refuseCrossOrigin, requireToken } from "./guard.ts";
+import {
+  BodyAbortedError,
+  limitBody,
+  refuseCrossOrigin,
+  requireJsonContentType,
+  requireToken,
+} from "./guard.ts";
+import { checkHost, HostPolicy } from "./host_check.ts";
+import { limitFraming } from "./frame_ancestors.ts";
+import { refuseOddRequests } from "./request_shape.ts";
 import { BrokerTimeoutError } from "./api_routes.ts";
 import { BrokerError, type BrokerErrorCode } from "../broker/broker_api.ts";
 import { errorMessage } from "../error_message.ts";
@@ -20,6 +29,10 @@ export interface AppDeps {
   routers: Hono[];
   /** Answers `/healthz`. */
   alive: () => boolean;
+  /** Which `Host` headers are answered (SPEC §12); loopback names only by default. */
+  hosts?: HostPolicy;
+  /** Origins that may frame the page besides its own; none by default. */
+  embedders?: readonly string[];
 }
 
 const BROKER_ERROR_STATUS: Record<BrokerErrorCode, ContentfulStatusCode> = {
@@ -37,6 +50,7 @@ export function toErrorStatus(error: unknown): ContentfulStatusCode {
     return error.status as ContentfulStatusCode;
   }
   if (error instanceof LoginNotRunningError) return 409;
+  if (error instanceof BodyAbortedError) return 400;
   if (error instanceof BrokerTimeoutError) return 503;
   if (error instanceof BrokerError) return BROKER_ERROR_STATUS[error.code];
   return 500;
@@ -45,8 +59,12 @@ export function toErrorStatus(error: unknown): ContentfulStatusCode {
 /** Build the app. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  app.use("*", limitFraming(deps.embedders ?? []));
+  app.use("*", checkHost(deps.hosts ?? new HostPolicy()));
+  app.use("*", refuseOddRequests());
   app.use("*", requireToken(deps.uiToken));
   app.use("*", refuseCrossOrigin());
+  app.use("*", requireJsonContentType());
   app.use("*", limitBody());
   app.get(
     "/healthz",
@@ -70,7 +88,13 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => c.json({ error: `not found: ${c.req.path}` }, 404));
   app.onError((error, c) => {
     const status = toErrorStatus(error);
-    if (status >= 500) {
+    if (error instanceof BodyAbortedError) {
+      deps.log.debug("Request body aborted", {
+        method: c.req.method,
+        path: c.req.path,
+        error,
+      });
+    } else if (status >= 500) {
       deps.log.error("Request failed", {
         method: c.req.method,
         path: c.req.path,

@@ -1,6 +1,7 @@
 /**
  * @module The HTTP guards every route sits behind (SPEC §6): the UI token (HTTP and SSE alike),
- * cross-origin refusal for mutating requests, and the 64 KiB body cap. A token arrives as
+ * cross-origin refusal for mutating requests, the JSON content type they must declare, and the
+ * 64 KiB body cap. A token arrives as
  * `Authorization: Bearer`, the `hive_token` cookie, or `?token=` (EventSource cannot set headers);
  * a valid `?token=` on a page load is turned into an HttpOnly cookie so the page's own requests
  * carry it. The token itself is never echoed or logged.
@@ -13,6 +14,7 @@ import { HTTPException } from "hono/http-exception";
 export const MAX_BODY_BYTES = 64 * 1024;
 
 const COOKIE = "hive_token";
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** Compare without leaking where the strings differ. */
@@ -91,7 +93,51 @@ export function refuseCrossOrigin(): MiddlewareHandler {
   };
 }
 
-/** Refuse bodies over {@linkcode MAX_BODY_BYTES} without reading past the cap. */
+/**
+ * The client went away (or broke the connection) while sending its body: nothing to answer and
+ * nothing wrong here, so the error boundary logs it at debug, not as a server error.
+ */
+export class BodyAbortedError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `request body aborted: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+    this.name = "BodyAbortedError";
+  }
+}
+
+/** Methods that change something: they must declare a JSON body. */
+const MUTATING_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * Refuse (415) a mutating request that does not declare `Content-Type: application/json`. A
+ * browser sends such a request cross-site only after a CORS preflight, which this server never
+ * grants; a form post or a `no-cors` fetch (`text/plain`, form types, none) could skip it.
+ */
+export function requireJsonContentType(): MiddlewareHandler {
+  return async function jsonContentType(c, next) {
+    if (MUTATING_METHODS.has(c.req.method)) {
+      const declared = c.req.header("content-type") ?? "";
+      const mediaType = declared.split(";")[0]!.trim().toLowerCase();
+      if (mediaType !== "application/json") {
+        throw new HTTPException(415, {
+          message: `Content-Type must be application/json, got ${
+            declared === "" ? "none" : `"${declared.slice(0, 100)}"`
+          }`,
+        });
+      }
+    }
+    await next();
+  };
+}
+
+/**
+ * Refuse bodies over {@linkcode MAX_BODY_BYTES} without reading past the cap, and bodies that
+ * are not UTF-8 (every body here is JSON text).
+ */
 export function limitBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
   return async function bodyLimit(c, next) {
     if (SAFE_METHODS.has(c.req.method) || c.req.raw.body === null) {
@@ -107,7 +153,13 @@ export function limitBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
     const chunks: Uint8Array[] = [];
     let size = 0;
     for (;;) {
-      const { done, value } = await reader.read();
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } catch (error) {
+        throw new BodyAbortedError(error);
+      }
+      const { done, value } = read;
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
@@ -123,6 +175,12 @@ export function limitBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
     for (const chunk of chunks) {
       body.set(chunk, offset);
       offset += chunk.byteLength;
+    }
+    // Read as text, bad bytes would silently become U+FFFD and reach the inbox altered.
+    try {
+      STRICT_UTF8.decode(body);
+    } catch {
+      throw new HTTPException(400, { message: "body is not valid UTF-8" });
     }
     // Not `new Request(c.req.raw, …)`: copying the request's signal makes Deno warn about its
     // legacy abort behaviour on every POST.

@@ -16,6 +16,7 @@ Deno.test("parseRunArgs() with no flags gives SPEC §2's defaults", () => {
     model: undefined,
     uiToken: undefined,
     allowedTools: undefined,
+    exposure: { allowedHosts: [], allowEmbed: [] },
   });
 });
 
@@ -43,6 +44,12 @@ Deno.test("parseRunArgs() reads every run flag", () => {
       "s3cret",
       "--allowed-tools",
       "Bash, Read  mcp__hyperhive",
+      "--allowed-host",
+      "Agent.Example",
+      "--allowed-host=proxy.example:8443",
+      "--allow-embed",
+      "https://dash.example",
+      "--allow-embed=http://127.0.0.1:3000/",
     ]),
     {
       role: "manager",
@@ -56,8 +63,29 @@ Deno.test("parseRunArgs() reads every run flag", () => {
       model: "claude-sonnet-4-5[1m]",
       uiToken: "s3cret",
       allowedTools: ["Bash", "Read", "mcp__hyperhive"],
+      exposure: {
+        allowedHosts: ["agent.example", "proxy.example:8443"],
+        allowEmbed: ["https://dash.example", "http://127.0.0.1:3000"],
+      },
     },
   );
+});
+
+Deno.test("parseRunArgs() rejects a bad --allowed-host or --allow-embed naming the flag", async (t) => {
+  const cases: [string[], string][] = [
+    [["--allowed-host", "evil.example/path"], "--allowed-host"],
+    [["--allowed-host", "a b"], "--allowed-host"],
+    [["--allowed-host", "host:99999"], "--allowed-host"],
+    [["--allow-embed", "dash.example"], "--allow-embed"],
+    [["--allow-embed", "https://dash.example/page"], "--allow-embed"],
+    [["--allow-embed", "javascript:alert(1)"], "--allow-embed"],
+  ];
+  for (const [args, flag] of cases) {
+    await t.step(
+      args.join(" "),
+      () => assertUsageError(() => parseRunArgs(args), flag),
+    );
+  }
 });
 
 Deno.test("parseRunArgs() accepts ports 0 to 65535", async (t) => {

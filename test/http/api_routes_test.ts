@@ -67,7 +67,11 @@ function post(
   return new Request(`http://127.0.0.1:8080${path}`, {
     method: "POST",
     body,
-    headers: { host: "127.0.0.1:8080", ...headers },
+    headers: {
+      host: "127.0.0.1:8080",
+      "content-type": "application/json",
+      ...headers,
+    },
   });
 }
 

@@ -20,7 +20,10 @@ Deno.test("GET / serves the page with versioned asset links, a strict CSP and a 
     response.headers.get("content-type"),
     "text/html; charset=utf-8",
   );
-  assert.equal(response.headers.get("content-security-policy"), PAGE_CSP);
+  assert.equal(
+    response.headers.get("content-security-policy"),
+    `${PAGE_CSP}; frame-ancestors 'self'`,
+  );
   const etag = response.headers.get("etag") ?? "";
   assert.match(etag, /^"[\w-]{20,}"$/);
   const html = await response.text();

@@ -36,14 +36,16 @@ export class HarnessApi {
     return this.#request(path, { headers: this.#headers });
   }
 
-  /** POST a JSON body (none when `body` is undefined). */
+  /**
+   * POST a JSON body (`{}` when `body` is undefined): the server refuses a mutating request that
+   * does not declare JSON, which is what keeps other sites' forms out.
+   */
   post(path: string, body?: Record<string, unknown>): Promise<ApiResult> {
-    const init: RequestInit = { method: "POST", headers: { ...this.#headers } };
-    if (body !== undefined) {
-      init.headers = { ...this.#headers, "content-type": "application/json" };
-      init.body = JSON.stringify(body);
-    }
-    return this.#request(path, init);
+    return this.#request(path, {
+      method: "POST",
+      headers: { ...this.#headers, "content-type": "application/json" },
+      body: JSON.stringify(body ?? {}),
+    });
   }
 
   async #request(path: string, init: RequestInit): Promise<ApiResult> {
