@@ -5,6 +5,7 @@
  */
 import { redactSecrets } from "../log.ts";
 import { errorMessage } from "../error_message.ts";
+import { settleWithin } from "../timeout.ts";
 
 /** Where the flow is. */
 export type LoginFlowState =
@@ -77,13 +78,10 @@ export class LoginFlow {
     if (this.#state.phase !== "running") this.#spawn();
     const state = this.#state;
     if (state.phase === "running" && state.url === null) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#options.urlWaitMs ?? 10_000);
-        this.#urlWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      const urlSeen = new Promise<void>((resolve) =>
+        this.#urlWaiters.push(resolve)
+      );
+      await settleWithin(urlSeen, this.#options.urlWaitMs ?? 10_000);
     }
     return this.#state;
   }
