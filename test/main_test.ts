@@ -104,6 +104,7 @@ Deno.test("wake puts a message in the agent's inbox, body from stdin too", async
     "wake",
     "--name",
     "alice",
+    "--create",
     "--state-dir",
     stateDir,
     "--from",
@@ -114,8 +115,6 @@ Deno.test("wake puts a message in the agent's inbox, body from stdin too", async
   assert.equal(first.code, 0, first.stderr);
   const second = await hive([
     "wake",
-    "--name",
-    "alice",
     "--state-dir",
     stateDir,
     "--from",

@@ -207,7 +207,12 @@ export class SocketBroker implements BrokerApi {
     if (this.#manager) {
       return (await this.listAgents()).some((agent) => agent.name === name);
     }
-    return (await this.#call({ cmd: "whoami" })).agent === name;
+    return (await this.whoami()) === name;
+  }
+
+  /** The agent this socket speaks for (the socket is its identity). */
+  async whoami(): Promise<string> {
+    return String((await this.#call({ cmd: "whoami" })).agent);
   }
 
   /** Drop every connection; calls after this fail. */

@@ -8,9 +8,11 @@ import { AGENT_FLAGS, nonEmptyFlag, parseFlags, UsageError } from "./flags.ts";
 
 /** The usage text of `hive-harness send --help`. */
 export const SEND_USAGE =
-  `Usage: hive-harness send --to NAME TEXT [--name NAME] [--state-dir DIR] [--hive-socket PATH]
+  `Usage: hive-harness send --to NAME TEXT [--name NAME [--create]] [--state-dir DIR] [--hive-socket PATH]
 
 Sends TEXT from this agent to agent NAME through the broker.
+The agent: --name, else $HYPERHIVE_AGENT, else the only agent of the state dir (or the
+agent of --hive-socket). An agent the broker does not know is refused unless --create.
 `;
 
 /** The options of `send`: message another agent through the broker. */
@@ -18,6 +20,8 @@ export interface SendOptions {
   name: string | undefined;
   stateDir: string | undefined;
   hiveSocket: string | undefined;
+  /** Register `--name` when the broker does not know it. */
+  create: boolean;
   to: string;
   body: string;
 }
@@ -32,6 +36,7 @@ export interface SendDeps {
 export function parseSendArgs(args: readonly string[]): SendOptions {
   const { values, positionals } = parseFlags(args, {
     ...AGENT_FLAGS,
+    create: { type: "boolean" },
     to: { type: "string" },
   });
   const to = nonEmptyFlag(values.to, "--to");
@@ -46,6 +51,7 @@ export function parseSendArgs(args: readonly string[]): SendOptions {
     name: nonEmptyFlag(values.name, "--name"),
     stateDir: nonEmptyFlag(values["state-dir"], "--state-dir"),
     hiveSocket: nonEmptyFlag(values["hive-socket"], "--hive-socket"),
+    create: values.create ?? false,
     to,
     body,
   };

@@ -14,10 +14,12 @@ import {
 
 /** The usage text of `hive-harness wake --help`. */
 export const WAKE_USAGE =
-  `Usage: hive-harness wake --from LABEL --body TEXT|- [--name NAME] [--state-dir DIR] [--hive-socket PATH]
+  `Usage: hive-harness wake --from LABEL --body TEXT|- [--name NAME [--create]] [--state-dir DIR] [--hive-socket PATH]
 
 Puts a message from LABEL in this agent's inbox; the running harness wakes for it.
 --body - reads the text from stdin.
+The agent: --name, else $HYPERHIVE_AGENT, else the only agent of the state dir (or the
+agent of --hive-socket). An agent the broker does not know is refused unless --create.
 `;
 
 /** The options of `wake`: put a message in this agent's inbox. */
@@ -25,6 +27,8 @@ export interface WakeOptions {
   name: string | undefined;
   stateDir: string | undefined;
   hiveSocket: string | undefined;
+  /** Register `--name` when the broker does not know it. */
+  create: boolean;
   from: string;
   /** The body, or `-` to read it from stdin. */
   body: string;
@@ -42,6 +46,7 @@ export interface WakeDeps {
 export function parseWakeArgs(args: readonly string[]): WakeOptions {
   const { values, positionals } = parseFlags(args, {
     ...AGENT_FLAGS,
+    create: { type: "boolean" },
     from: { type: "string" },
     body: { type: "string" },
   });
@@ -60,6 +65,7 @@ export function parseWakeArgs(args: readonly string[]): WakeOptions {
     name: nonEmptyFlag(values.name, "--name"),
     stateDir: nonEmptyFlag(values["state-dir"], "--state-dir"),
     hiveSocket: nonEmptyFlag(values["hive-socket"], "--hive-socket"),
+    create: values.create ?? false,
     from,
     body: values.body,
   };

@@ -7,6 +7,7 @@ Deno.test("parseSendArgs() takes --to and the text after the flags", () => {
     name: undefined,
     stateDir: undefined,
     hiveSocket: undefined,
+    create: false,
     to: "bob",
     body: "hello there",
   });

@@ -9,6 +9,7 @@ Deno.test("parseWakeArgs() reads --from and --body, - meaning stdin", () => {
       name: undefined,
       stateDir: undefined,
       hiveSocket: undefined,
+      create: false,
       from: "operator",
       body: "hello there",
     },
@@ -26,8 +27,16 @@ Deno.test("parseWakeArgs() reads --from and --body, - meaning stdin", () => {
       "x",
       "--body",
       "y",
+      "--create",
     ]),
-    { name: "bob", stateDir: "/s", hiveSocket: "/sock", from: "x", body: "y" },
+    {
+      name: "bob",
+      stateDir: "/s",
+      hiveSocket: "/sock",
+      create: true,
+      from: "x",
+      body: "y",
+    },
   );
 });
 
