@@ -19,6 +19,7 @@ import {
 } from "./config.ts";
 import { ContinueMarker } from "./turn/continue_marker.ts";
 import { CredentialStore } from "./claude/credentials.ts";
+import { SecretValues } from "./secret_values.ts";
 import { locateClaude } from "./claude/claude_locator.ts";
 import { loginCommandFrom, LoginFlow } from "./claude/login_flow.ts";
 import type { Logger } from "./log.ts";
@@ -83,6 +84,8 @@ export interface HarnessDeps {
   connectHive?: (socketPath: string, agent: string) => Broker;
   now?: () => number;
   graceMs?: number;
+  /** Secrets to redact (shared with the logger); those of `baseEnv` by default. */
+  secrets?: SecretValues;
 }
 
 /** The assembled parts, for routers and tests. */
@@ -149,7 +152,16 @@ export async function startHarness(
   } catch (error) {
     health.failed("events", "open", error);
   }
-  const bus = new Bus({ store: eventStore, health, log, now });
+  // Every secret this process knows is redacted from events: the environment's, the UI token,
+  // and the operator's credential, now and whenever it is saved again.
+  const secrets = deps.secrets ?? SecretValues.fromEnvironment(deps.baseEnv);
+  secrets.add(options.uiToken);
+  const credentials = new CredentialStore(paths.credentialsFile, {
+    now,
+    onSaved: (value) => secrets.add(value),
+  });
+  for (const value of Object.values(credentials.env())) secrets.add(value);
+  const bus = new Bus({ store: eventStore, health, log, now, secrets });
   if (leftovers > 0) {
     bus.emit({
       kind: "note",
@@ -177,7 +189,6 @@ export async function startHarness(
   });
   const state = new AgentState(bus, now);
   const model = new ModelSetting(paths.modelFile, log, options.model);
-  const credentials = new CredentialStore(paths.credentialsFile, now);
   const cwd = options.cwd ?? paths.stateDir;
   const locate = () =>
     locateClaude({

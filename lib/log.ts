@@ -3,6 +3,7 @@
  * it is handed a {@linkcode Logger}. Secrets are redacted here as a last line of defence, so a
  * token that slips into a message or field never reaches the log.
  */
+import type { SecretValues } from "./secret_values.ts";
 
 /** Severity of a log record. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -27,6 +28,8 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Fields added to every record (agent name, role). */
   base?: LogFields;
+  /** Known secret values, replaced in every line besides what looks like a key. */
+  secrets?: SecretValues;
 }
 
 const LEVEL_ORDER: Record<LogLevel, number> = {
@@ -65,6 +68,7 @@ function writeStderr(line: string): void {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const { write = writeStderr, now = Date.now, level = "info", base = {} } =
     options;
+  const { secrets } = options;
   const threshold = LEVEL_ORDER[level];
   function emit(
     recordLevel: LogLevel,
@@ -94,7 +98,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         log_error: String(error),
       });
     }
-    write(redactSecrets(line));
+    write(redactSecrets(secrets ? secrets.redact(line) : line));
   }
   return {
     debug: (message, fields) => emit("debug", message, fields),

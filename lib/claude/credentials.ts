@@ -23,14 +23,24 @@ export function credentialKind(secret: string): CredentialKind {
   return secret.startsWith("sk-ant-api") ? "api_key" : "oauth_token";
 }
 
+/** Options for {@linkcode CredentialStore}. */
+export interface CredentialStoreOptions {
+  now?: () => number;
+  /** Told each value as it is saved (and the saved one at start), so it can be redacted. */
+  onSaved?: (value: string) => void;
+}
+
 /** Reads and writes the credentials file. */
 export class CredentialStore {
   #path: string;
   #now: () => number;
+  #onSaved: (value: string) => void;
 
-  constructor(path: string, now: () => number = Date.now) {
+  constructor(path: string, options: CredentialStoreOptions = {}) {
+    const { now = Date.now, onSaved = () => {} } = options;
     this.#path = path;
     this.#now = now;
+    this.#onSaved = onSaved;
   }
 
   /** Save a pasted secret (0600). Throws RangeError/TypeError on an unusable value. */
@@ -61,6 +71,7 @@ export class CredentialStore {
     await Deno.writeTextFile(temp, JSON.stringify(record), { mode: 0o600 });
     await Deno.chmod(temp, 0o600);
     await Deno.rename(temp, this.#path);
+    this.#onSaved(value);
     return kind;
   }
 

@@ -6,6 +6,7 @@
 import type { ConfigEnvironment, Role } from "../config.ts";
 import { resolveAgentName, resolveStateDir } from "../config.ts";
 import { createLogger } from "../log.ts";
+import { SecretValues } from "../secret_values.ts";
 import { startHarness } from "../harness.ts";
 import { isLoopbackHost } from "../http/listen.ts";
 import { startServer } from "../http/server.ts";
@@ -167,7 +168,10 @@ export async function runAgent(
       "--ui-token",
     );
   }
-  const log = createLogger({ base: { agent, role: options.role } });
+  // The logger and the events redact the same secrets; the credential joins them when saved.
+  const secrets = SecretValues.fromEnvironment(Deno.env.toObject());
+  secrets.add(uiToken);
+  const log = createLogger({ base: { agent, role: options.role }, secrets });
   const harness = await startHarness({
     agent,
     role: options.role,
@@ -186,6 +190,7 @@ export async function runAgent(
     log,
     environment,
     baseEnv: claudeBaseEnv(Deno.env.toObject()),
+    secrets,
     connectHive: (socket) => new SocketBroker(socket, { role: options.role }),
   });
   const shutdown = new AbortController();

@@ -15,6 +15,7 @@ import {
 import type { Logger } from "../log.ts";
 import { errorMessage } from "../error_message.ts";
 import type { StoreHealth } from "../sqlite/store_health.ts";
+import type { SecretValues } from "../secret_values.ts";
 
 /** How far ahead seqs are reserved in the events file. */
 export const SEQ_BLOCK = 10_000;
@@ -45,6 +46,8 @@ export interface BusOptions {
   maxBatch?: number;
   /** Events of this boot kept in memory for replay. */
   ringCapacity?: number;
+  /** Known secrets: replaced in every event before it is kept, stored or sent. */
+  secrets?: SecretValues;
 }
 
 const STORE = "events";
@@ -73,6 +76,7 @@ export class Bus {
   #delivering = false;
   #deferred: [BusEvent, string][] = [];
   #dropped = 0;
+  #secrets: SecretValues | undefined;
 
   constructor(options: BusOptions) {
     const { store, health, log, bootId = crypto.randomUUID(), now = Date.now } =
@@ -83,6 +87,7 @@ export class Bus {
       ringCapacity = EVENTS_KEPT,
     } = options;
     this.bootId = bootId;
+    this.#secrets = options.secrets;
     this.#store = store;
     this.#health = health;
     this.#log = log;
@@ -135,6 +140,15 @@ export class Bus {
         ),
       );
       json = JSON.stringify(stamped);
+    }
+    if (this.#secrets !== undefined && this.#secrets.size > 0) {
+      // The one choke point: a key claude printed (a Bash `env`) leaves here redacted, for the
+      // ring, the events file, SSE and every listener alike.
+      const clean = this.#secrets.redact(json);
+      if (clean !== json) {
+        json = clean;
+        stamped = JSON.parse(clean) as BusEvent;
+      }
     }
     this.#seq = seq;
     this.#ring[(seq - this.#firstSeq) % this.#ring.length] = json;

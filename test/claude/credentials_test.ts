@@ -45,7 +45,7 @@ Deno.test("CredentialStore with nothing saved has no kind and puts nothing in cl
 Deno.test("CredentialStore.save() writes the file with mode 0600, creating its directory", async () => {
   await withDir(async (dir) => {
     const path = join(dir, "state", "hyperhive-credentials");
-    const store = new CredentialStore(path, () => 1_700_000_000_500);
+    const store = new CredentialStore(path, { now: () => 1_700_000_000_500 });
     assert.equal(await store.save(API_KEY), "api_key");
     const info = await Deno.stat(path);
     assert.equal((info.mode ?? 0) & 0o777, 0o600);

@@ -11,6 +11,7 @@ import { noteEvent } from "../../lib/events/note_event.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
 import { openDatabase } from "../../lib/sqlite/open.ts";
 import { StoreHealth } from "../../lib/sqlite/store_health.ts";
+import { SecretValues } from "../../lib/secret_values.ts";
 
 interface Rig {
   path: string;
@@ -346,5 +347,40 @@ Deno.test(
     // The new file holds the reservation again, so a restart still starts above it.
     assert.equal(store.reservedSeq(), SEQ_BLOCK);
     store.close();
+  }),
+);
+
+Deno.test(
+  "Bus.emit() redacts every known secret before it is kept, stored, replayed or heard",
+  withRig(({ bus, open }) => {
+    const secrets = new SecretValues();
+    const b = bus(new EventStore(open()), { secrets });
+    const heard: [unknown, string][] = [];
+    b.subscribe((event, json) => heard.push([event, json]));
+    const key = "sk-ant-api03-abcdefghijklmnop";
+    b.emit(note(`before it was saved: ${key}`));
+    secrets.add(key);
+    b.emit({
+      kind: "stream",
+      type: "user",
+      message: { content: [{ type: "tool_result", content: `KEY=${key}\n` }] },
+    } as LiveEvent);
+    b.flush();
+    const [event, json] = heard[1]!;
+    assert.equal(json.includes(key), false);
+    assert.match(json, /KEY=\[redacted\]\\n/);
+    assert.equal(
+      JSON.stringify(event),
+      json,
+      "listeners get the redacted event",
+    );
+    assert.equal(b.history(10).events[1], json);
+    assert.deepEqual(b.replaySince(1), [json]);
+    const stored = open().prepare(
+      "SELECT payload_json FROM events ORDER BY seq",
+    )
+      .all().map((row) => String(row.payload_json));
+    assert.equal(stored[1], json);
+    assert.ok(stored[0]!.includes(key), "only what is known can be redacted");
   }),
 );
