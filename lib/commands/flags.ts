@@ -39,32 +39,134 @@ export type ParsedFlags<T extends FlagSpec> = ReturnType<
 
 /**
  * `node:util` `parseArgs` in strict mode, its errors turned into a {@linkcode UsageError}
- * naming the flag: every subcommand parses its flags through this.
+ * naming the flag in words of our own: every subcommand parses its flags through this. A
+ * negative number after a flag that takes a value is that value (`--keep-days -1`), so the
+ * command's own check can say what is wrong with it.
  */
 export function parseFlags<T extends FlagSpec>(
   args: readonly string[],
   options: T,
 ): ParsedFlags<T> {
+  const joined = joinNegativeValues(args, options);
   try {
     return parseArgs({
-      args: [...args],
+      args: joined,
       options,
       strict: true,
       allowPositionals: true,
     });
   } catch (error) {
-    throw asUsageError(error);
+    throw asUsageError(error, { args: joined, flags: Object.keys(options) });
   }
 }
 
+/** `--flag -1` → `--flag=-1` for flags that take a value (parseArgs would call it ambiguous). */
+function joinNegativeValues(
+  args: readonly string[],
+  options: FlagSpec,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const spec = arg.startsWith("--") ? options[arg.slice(2)] : undefined;
+    if (
+      spec?.type === "string" && next !== undefined && /^-\d/.test(next)
+    ) {
+      out.push(`${arg}=${next}`);
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+/** What {@linkcode asUsageError} knows of the command line, to word its message. */
+export interface FlagContext {
+  args: readonly string[];
+  /** The flag names the subcommand takes, without dashes. */
+  flags: readonly string[];
+}
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The known flag an unknown one was most likely meant to be, if any is close. */
+function closestFlag(
+  unknown: string,
+  flags: readonly string[],
+): string | undefined {
+  const name = unknown.replace(/^-+/, "").split("=")[0]!;
+  let best: { flag: string; score: number } | undefined;
+  for (const flag of flags) {
+    const score = flag.startsWith(name) && name.length >= 2
+      ? 0
+      : distance(name, flag);
+    if (score <= 2 && (best === undefined || score < best.score)) {
+      best = { flag, score };
+    }
+  }
+  return best === undefined ? undefined : `--${best.flag}`;
+}
+
 /**
- * Run `node:util` `parseArgs`-style parsing and turn its errors into a {@linkcode UsageError}
- * whose message names the flag.
+ * Turn a `node:util` `parseArgs` error (or any) into a {@linkcode UsageError} whose one-line
+ * message names the flag, in our words rather than Node's.
  */
-export function asUsageError(error: unknown): UsageError {
+export function asUsageError(
+  error: unknown,
+  context: FlagContext = { args: [], flags: [] },
+): UsageError {
   if (error instanceof UsageError) return error;
   const message = errorMessage(error);
   const flag = /'(-{1,2}[\w-]+)/.exec(message)?.[1];
+  if (flag !== undefined) {
+    if (/^Unknown option/.test(message)) {
+      const guess = closestFlag(flag, context.flags);
+      return new UsageError(
+        `Unknown flag ${flag}: ${
+          guess === undefined
+            ? "--help lists the flags"
+            : `did you mean ${guess}?`
+        }`,
+        flag,
+      );
+    }
+    if (/argument missing/.test(message)) {
+      return new UsageError(`${flag} needs a value`, flag);
+    }
+    if (/argument is ambiguous/.test(message)) {
+      const next = context.args[context.args.indexOf(flag) + 1];
+      return new UsageError(
+        next === undefined
+          ? `${flag} needs a value`
+          : `${flag} needs a value, got the flag ${next} (to pass a value starting with "-", write ${flag}=${next})`,
+        flag,
+      );
+    }
+    if (/does not take an argument/.test(message)) {
+      return new UsageError(`${flag} takes no value`, flag);
+    }
+  }
   return new UsageError(message.split("\n")[0]!.replace(/\.$/, ""), flag);
 }
 

@@ -141,7 +141,7 @@ Deno.test("parseRunArgs() rejects an unknown flag naming it", async (t) => {
     await t.step(
       flag,
       () =>
-        assertUsageError(() => parseRunArgs([flag]), flag, /Unknown option/),
+        assertUsageError(() => parseRunArgs([flag]), flag, /^Unknown flag /),
     );
   }
 });
