@@ -80,7 +80,12 @@ const SUBCOMMAND_TABLE: Record<
   },
   hive: {
     usage: HIVE_USAGE,
-    run: (args) => runHive(parseHiveArgs(args), { log: logFor("hive") }),
+    run: (args) =>
+      runHive(parseHiveArgs(args), {
+        log: logFor("hive"),
+        onPageListen: (url) =>
+          write(`hive-harness hive: host page on ${url}\n`),
+      }),
   },
   mcp: {
     usage: MCP_USAGE,

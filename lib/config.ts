@@ -24,6 +24,8 @@ export interface StatePaths {
   turnStatsDb: string;
   modelFile: string;
   statusFile: string;
+  /** Present means paused (SPEC §11, seed compat). */
+  pausedFile: string;
   brokerDb: string;
   credentialsFile: string;
   /** Where the harness writes claude's settings, system prompt and MCP config. */
@@ -38,6 +40,7 @@ export const STATE_FILES = {
   status: "hyperhive-status",
   broker: "hyperhive-broker.sqlite",
   credentials: "hyperhive-credentials",
+  paused: "hyperhive-paused",
 } as const;
 
 /** The model used when none was chosen or persisted. */
@@ -114,6 +117,7 @@ export function statePaths(
     turnStatsDb: override("HYPERHIVE_TURN_STATS_DB", STATE_FILES.turnStats),
     modelFile: override("HYPERHIVE_MODEL_FILE", STATE_FILES.model),
     statusFile: join(stateDir, STATE_FILES.status),
+    pausedFile: join(stateDir, STATE_FILES.paused),
     brokerDb: override("HYPERHIVE_BROKER_DB", STATE_FILES.broker),
     credentialsFile: join(stateDir, STATE_FILES.credentials),
     runtimeDir: join(stateDir, "runtime"),

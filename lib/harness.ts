@@ -48,6 +48,13 @@ import { createApiRoutes } from "./http/api_routes.ts";
 import { createEventRoutes } from "./http/events_routes.ts";
 import { createPageRoutes } from "./http/page_routes.ts";
 import { createStatsRoutes } from "./http/stats_routes.ts";
+import { createControlRoutes } from "./http/control_routes.ts";
+import { RunGate } from "./turn/run_gate.ts";
+import { TodaySpend } from "./stats/today_spend.ts";
+import { FleetReporter } from "./fleet/fleet_reporter.ts";
+import { fleetMetrics } from "./fleet/fleet_metrics.ts";
+import type { TurnStatsSink } from "./stats/turn_stats_recorder.ts";
+import { CANCELLED_NOTE, type TurnStatsRow } from "./stats/turn_stats_row.ts";
 import { join } from "node:path";
 import type { Hono } from "hono";
 
@@ -72,6 +79,10 @@ export interface HarnessOptions {
   allowedHosts?: readonly string[];
   /** `--allow-embed` origins that may frame the page. */
   allowEmbed?: readonly string[];
+  /** `--budget-daily-usd`: today's (UTC) spend at which no turn starts; none when absent. */
+  budgetDailyUsd?: number | null;
+  /** `--max-failed-turns`: consecutive failed turns that pause the agent (0 = never). */
+  maxFailedTurns?: number;
 }
 
 /** What the harness is given from outside. */
@@ -98,6 +109,9 @@ export interface HarnessParts {
   state: AgentState;
   loop: TurnLoop;
   turnStats: TurnStatsRecorder;
+  gate: RunGate;
+  spend: TodaySpend;
+  fleet: FleetReporter;
   log: Logger;
 }
 
@@ -109,6 +123,8 @@ export interface Harness {
   hosts: HostPolicy;
   /** Resolves when the loop stops. */
   running: Promise<void>;
+  /** Tell the fleet where this agent's page is, once it listens. */
+  setPageUrl(url: string): void;
   /** Stop the loop (cancelling a running turn), flush and close the stores. */
   stop(): Promise<void>;
 }
@@ -220,6 +236,30 @@ export async function startHarness(
   // credential source changed meanwhile.
   const heldFor = loginHold.heldAtStart();
   if (heldFor !== null) state.setStatus("needs_login_idle", heldFor);
+  const spend = new TodaySpend(turnStats, now);
+  spend.current();
+  const gate = new RunGate({
+    pausedFile: paths.pausedFile,
+    spend,
+    budgetDailyUsd: options.budgetDailyUsd ?? null,
+    ...(options.maxFailedTurns !== undefined
+      ? { maxFailedTurns: options.maxFailedTurns }
+      : {}),
+    log,
+    now,
+  });
+  let lastTurnEnd = lastEndedAt(turnStats);
+  // Each row also moves today's spend and the circuit breaker.
+  const stats: TurnStatsSink = {
+    beginTurn: (start) => turnStats.beginTurn(start),
+    record: (row, ticket) => {
+      const stored = turnStats.record(row, ticket);
+      spend.add(row);
+      lastTurnEnd = row.ended_at;
+      gate.turnEnded(countsAsFailure(row, state.status), row.note);
+      return stored;
+    },
+  };
   const loop = new TurnLoop({
     agent: options.agent,
     role: options.role,
@@ -227,7 +267,7 @@ export async function startHarness(
     emit,
     state,
     model,
-    stats: turnStats,
+    stats,
     credentials,
     files,
     spawn: (request) =>
@@ -243,6 +283,7 @@ export async function startHarness(
     allowedTools: options.allowedTools ?? DEFAULT_ALLOWED_TOOLS,
     continueMarker: new ContinueMarker(join(paths.runtimeDir, "continue-cwd")),
     loginHold,
+    gate,
     log,
     now,
     ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),
@@ -258,6 +299,25 @@ export async function startHarness(
     // A login the operator finished by pasting its code: the next turn proves it.
     onCodeFlowEnded: () => loop.credentialsChanged(),
   });
+  const statusText = () => readStatusText(paths.statusFile);
+  const fleet = new FleetReporter({
+    agent: options.agent,
+    role: options.role,
+    broker,
+    state,
+    gate,
+    spend,
+    statusText,
+    lastTurnEnd: () => lastTurnEnd,
+    log,
+  });
+  gate.onChange(() => {
+    loop.recheck();
+    fleet.changed();
+  });
+  bus.subscribe((event) => {
+    if (FLEET_EVENTS.has(event.kind)) fleet.changed();
+  });
   const parts: HarnessParts = {
     options,
     paths,
@@ -267,6 +327,9 @@ export async function startHarness(
     state,
     loop,
     turnStats,
+    gate,
+    spend,
+    fleet,
     log,
   };
   const hub = new SseHub({ log });
@@ -295,9 +358,10 @@ export async function startHarness(
         credentials,
         login,
         health,
-        statusText: () => readStatusText(paths.statusFile),
+        statusText,
         emit,
       }),
+      createControlRoutes({ gate }),
       createStatsRoutes({
         stats: turnStats,
         // Counters start at this harness's start: a restart is an ordinary counter reset.
@@ -305,22 +369,28 @@ export async function startHarness(
         agent: options.agent,
         role: options.role,
         now,
+        moreMetrics: () => fleetMetrics(options.agent, fleet.report()),
       }),
       createPageRoutes(),
     ],
   });
   const stopping = new AbortController();
   const running = loop.run(stopping.signal);
+  const reporting = fleet.run(stopping.signal);
   return {
     parts,
     app,
     hosts,
     running,
+    setPageUrl: (url) => fleet.setPageUrl(url),
     async stop() {
       loop.cancel();
       stopping.abort();
       await running.catch((error) =>
         log.error("Turn loop ended with an error", { error })
+      );
+      await reporting.catch((error) =>
+        log.error("Fleet reporting ended with an error", { error })
       );
       login.stop();
       hub.close();
@@ -329,6 +399,32 @@ export async function startHarness(
       await broker.close();
     },
   };
+}
+
+// Events after which the fleet report differs: state, turns, figures.
+const FLEET_EVENTS: ReadonlySet<string> = new Set([
+  "status_changed",
+  "turn_state_changed",
+  "turn_stats_recorded",
+]);
+
+/**
+ * Whether a turn moves the circuit breaker: a failure that is not the operator's cancel and
+ * not a wait the loop already handles (login, usage limit, missing claude).
+ */
+function countsAsFailure(row: TurnStatsRow, status: string): boolean {
+  if (row.result_kind !== "failed") return false;
+  if (row.note === CANCELLED_NOTE) return false;
+  return status !== "needs_login_idle" && status !== "rate_limited" &&
+    status !== "claude_missing";
+}
+
+function lastEndedAt(turnStats: TurnStatsRecorder): number | null {
+  try {
+    return turnStats.list({ limit: 1 })[0]?.ended_at ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function readStatusText(path: string): string | null {

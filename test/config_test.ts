@@ -113,6 +113,7 @@ Deno.test("statePaths() names the compat files of SPEC §3 inside the state dir"
     turnStatsDb: "/s/hyperhive-turn-stats.sqlite",
     modelFile: "/s/hyperhive-model",
     statusFile: "/s/hyperhive-status",
+    pausedFile: "/s/hyperhive-paused",
     brokerDb: "/s/hyperhive-broker.sqlite",
     credentialsFile: "/s/hyperhive-credentials",
     runtimeDir: "/s/runtime",

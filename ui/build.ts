@@ -31,6 +31,15 @@ export const STATS_ENTRY_PATH: string = fromFileUrl(
   new URL("./src/stats_main.tsx", import.meta.url),
 );
 
+/** The host page's committed bundle (`hive-harness hive --port`). */
+export const HIVE_BUNDLE_PATH: string = fromFileUrl(
+  new URL("./hive.js", import.meta.url),
+);
+/** The host page's entry module. */
+export const HIVE_ENTRY_PATH: string = fromFileUrl(
+  new URL("./src/hive_main.tsx", import.meta.url),
+);
+
 /** Lines that keep `deno fmt` and `deno lint` off the generated file. */
 function header(entry: string): string {
   const name = entry.slice(entry.lastIndexOf("/") + 1);
@@ -51,7 +60,11 @@ export interface BuildUiOptions {
 export async function buildUi(options: BuildUiOptions = {}): Promise<string> {
   const entry = options.entry ?? ENTRY_PATH;
   const output = options.output ??
-    (entry === STATS_ENTRY_PATH ? STATS_BUNDLE_PATH : BUNDLE_PATH);
+    (entry === STATS_ENTRY_PATH
+      ? STATS_BUNDLE_PATH
+      : entry === HIVE_ENTRY_PATH
+      ? HIVE_BUNDLE_PATH
+      : BUNDLE_PATH);
   const scratch = await Deno.makeTempFile({ suffix: ".js" });
   try {
     const result = await new Deno.Command(options.deno ?? Deno.execPath(), {
@@ -94,5 +107,6 @@ if (import.meta.main) {
   report(output ?? BUNDLE_PATH, bundle);
   if (at === -1) {
     report(STATS_BUNDLE_PATH, await buildUi({ entry: STATS_ENTRY_PATH }));
+    report(HIVE_BUNDLE_PATH, await buildUi({ entry: HIVE_ENTRY_PATH }));
   }
 }

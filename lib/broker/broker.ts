@@ -12,6 +12,7 @@ export type {
   OpenQuestion,
   PendingReminder,
 } from "../wire/broker_shapes.ts";
+import type { AgentControl, AgentReport } from "./fleet_report.ts";
 
 /** A wake-up claimed for a turn. */
 export interface Wakeup {
@@ -66,5 +67,12 @@ export interface Broker {
     id: number,
   ): Promise<void>;
   setStatus(agent: string, text: string): Promise<void>;
+  /** Register or refresh `agent`'s live report for the fleet view (SPEC §11). */
+  report(agent: string, report: AgentReport): Promise<void>;
+  /** Take the oldest control the host page queued for `agent`, waiting up to `waitMs`. */
+  nextControl(
+    agent: string,
+    options: NextWakeupOptions,
+  ): Promise<AgentControl | null>;
   close(): Promise<void>;
 }

@@ -4,7 +4,13 @@
  * the agent registry). Also the identity a request acts as, the names an agent may not take, and
  * the error whose `code` tells a caller whose fault a refusal was.
  */
-import type { AgentSummary, Broker, BrokerMessage } from "./broker.ts";
+import type {
+  AgentSummary,
+  Broker,
+  BrokerMessage,
+  OpenQuestion,
+} from "./broker.ts";
+import type { FleetRow, NewAgentControl } from "./fleet_report.ts";
 
 /** Who a request acts as: an agent acts as itself; a manager may name any agent. */
 export interface BrokerIdentity {
@@ -90,6 +96,15 @@ export interface BrokerApi extends Broker {
   /** Register an agent so it can be messaged; idempotent. */
   addAgent(name: string): Promise<void>;
   isKnownAgent(name: string): Promise<boolean>;
+  /** Every registered agent with its last report (the host page's rows). */
+  fleet(): Promise<FleetRow[]>;
+  /** Every open question of every agent. */
+  allOpenQuestions(): Promise<OpenQuestion[]>;
+  /** Queue a control (pause, resume, budget) for a registered agent's harness. */
+  requestControl(
+    agent: string,
+    control: NewAgentControl,
+  ): Promise<{ id: number }>;
 }
 
 /** Throw an `invalid` {@linkcode BrokerError} unless `name` can be an agent's name. */

@@ -8,6 +8,7 @@ import {
   BrokerError,
   type BrokerIdentity,
 } from "./broker_api.ts";
+import { parseAgentReport } from "./fleet_report.ts";
 import {
   type BrokerRequest,
   optionalBoolean,
@@ -26,6 +27,9 @@ export const MAX_WAIT_SECONDS = 180;
 export const MANAGER_COMMANDS: ReadonlySet<string> = new Set([
   "list_agents",
   "add_agent",
+  "fleet",
+  "open_questions",
+  "request_control",
 ]);
 
 /** What a command gets. */
@@ -181,6 +185,45 @@ export function createBrokerCommands(
     "count_pending_reminders": ({ agent }) =>
       broker.countPendingReminders(agent).then(count),
     "count_loose_ends": ({ agent }) => broker.countLooseEnds(agent).then(count),
+    "report": ({ request, agent }) => {
+      let report;
+      try {
+        report = parseAgentReport(request.report);
+      } catch (error) {
+        throw new BrokerError((error as Error).message, "invalid");
+      }
+      return broker.report(agent, report).then(done);
+    },
+    "next_control": async (context) => ({
+      control: await broker.nextControl(context.agent, waiting(context)),
+    }),
+    "fleet": async () => ({ agents: await broker.fleet() }),
+    "open_questions": async () => ({
+      questions: await broker.allOpenQuestions(),
+    }),
+    "request_control": ({ request, agent }) => {
+      const action = requireChoice(request, "action", [
+        "pause",
+        "resume",
+        "budget",
+      ]);
+      if (action !== "budget") return broker.requestControl(agent, { action });
+      const dailyUsd = request.daily_usd === null ? null : optionalNumber(
+        request,
+        "daily_usd",
+        { min: 0, max: 1e6, fallback: undefined },
+      );
+      if (dailyUsd === undefined) {
+        throw new BrokerError(
+          `Invalid "daily_usd": a number of dollars, or null for no cap`,
+          "invalid",
+        );
+      }
+      return broker.requestControl(agent, {
+        action,
+        "daily_usd": dailyUsd,
+      });
+    },
     "list_agents": async () => ({ agents: await broker.listAgents() }),
     "add_agent": async ({ request }) => {
       const name = requireString(request, "name", 64);

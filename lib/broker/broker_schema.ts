@@ -60,6 +60,28 @@ const V1_SQL = `
       );
 `;
 
+// Version 2, the fleet (SPEC §11): each harness's last report, and the controls the host page
+// sent it. A control is taken once by the harness's long-poll (`taken_at`); the partial index
+// holds only the ones still waiting.
+const V2_SQL = `
+      CREATE TABLE IF NOT EXISTS agent_reports (
+        agent TEXT PRIMARY KEY,
+        report_json TEXT NOT NULL,
+        reported_at_ms INTEGER NOT NULL
+      );
+
+      CREATE TABLE IF NOT EXISTS agent_controls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        agent TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('pause', 'resume', 'budget')),
+        daily_usd REAL,
+        requested_at INTEGER NOT NULL,
+        taken_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS agent_controls_pending ON agent_controls (agent, id)
+        WHERE taken_at IS NULL;
+`;
+
 /** The broker store's migrations, applied by `openDatabase(path, BROKER_MIGRATIONS)`. Literal and append-only: never edit a landed step. */
 export const BROKER_MIGRATIONS: readonly Migration[] = [
   {
@@ -74,5 +96,10 @@ export const BROKER_MIGRATIONS: readonly Migration[] = [
         sql: "ALTER TABLE messages ADD COLUMN claimed_at INTEGER",
       },
     ],
+  },
+  {
+    version: 2,
+    name: "fleet: agent reports and controls",
+    sql: V2_SQL,
   },
 ];

@@ -12,6 +12,7 @@ import type {
   BrokerMessage,
   LooseEnds,
   NextWakeupOptions,
+  OpenQuestion,
   Wakeup,
 } from "./broker.ts";
 import {
@@ -28,6 +29,13 @@ import { DueScheduler } from "./due_scheduler.ts";
 import { InboxSignal } from "./inbox_signal.ts";
 import { InboxStore } from "./inbox_store.ts";
 import { LooseEndStore } from "./loose_end_store.ts";
+import { FleetStore } from "./fleet_store.ts";
+import type {
+  AgentControl,
+  AgentReport,
+  FleetRow,
+  NewAgentControl,
+} from "./fleet_report.ts";
 import * as rules from "./loose_ends.ts";
 import { questionExpired } from "./notices.ts";
 import { writeStatusFile } from "./status_file.ts";
@@ -65,6 +73,7 @@ export class EmbeddedBroker implements BrokerApi {
   #db: BrokerDb;
   #inbox: InboxStore;
   #looseEnds: LooseEndStore;
+  #fleet: FleetStore;
   #log: Logger;
   #now: () => number;
   #statusFile: (agent: string) => string | null;
@@ -83,6 +92,7 @@ export class EmbeddedBroker implements BrokerApi {
     this.#db = new BrokerDb(db);
     this.#inbox = new InboxStore(this.#db);
     this.#looseEnds = new LooseEndStore(this.#db, this.#inbox);
+    this.#fleet = new FleetStore(this.#db);
     this.#log = log;
     this.#now = now;
     this.#statusFile = options.statusFile ?? (() => null);
@@ -259,6 +269,47 @@ export class EmbeddedBroker implements BrokerApi {
     return this.#act(() => this.#inbox.isKnown(name));
   }
 
+  report(agent: string, report: AgentReport): Promise<void> {
+    return this.#act(() => {
+      this.#inbox.register(agent, this.#sec());
+      this.#fleet.saveReport(agent, report, this.#now());
+    });
+  }
+
+  async nextControl(
+    agent: string,
+    options: NextWakeupOptions,
+  ): Promise<AgentControl | null> {
+    await this.#act(() => this.#inbox.register(agent, this.#sec()));
+    return this.#signal.poll(
+      controlKey(agent),
+      options,
+      () => this.#fleet.takeControl(agent, this.#sec()),
+    );
+  }
+
+  fleet(): Promise<FleetRow[]> {
+    return this.#act(() => this.#fleet.rows());
+  }
+
+  allOpenQuestions(): Promise<OpenQuestion[]> {
+    return this.#act(() => this.#fleet.openQuestions());
+  }
+
+  requestControl(
+    agent: string,
+    control: NewAgentControl,
+  ): Promise<{ id: number }> {
+    return this.#act(() => {
+      if (!this.#inbox.isKnown(agent)) {
+        throw new BrokerError(`Unknown agent "${agent}"`, "not_found");
+      }
+      const id = this.#fleet.addControl(agent, control, this.#sec());
+      this.#signal.notify(controlKey(agent));
+      return { id };
+    });
+  }
+
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
@@ -303,4 +354,9 @@ export class EmbeddedBroker implements BrokerApi {
       return Promise.reject(error);
     }
   }
+}
+
+// Control long-polls wait on their own key; `:` is never part of an agent name.
+function controlKey(agent: string): string {
+  return `control:${agent}`;
 }

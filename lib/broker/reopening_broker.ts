@@ -99,6 +99,10 @@ export class ReopeningBroker implements Broker {
     (await this.#get()).cancelLooseEnd(agent, kind, id);
   setStatus: Broker["setStatus"] = async (agent, text) =>
     (await this.#get()).setStatus(agent, text);
+  report: Broker["report"] = async (agent, report) =>
+    (await this.#get()).report(agent, report);
+  nextControl: Broker["nextControl"] = async (agent, options) =>
+    (await this.#get()).nextControl(agent, options);
 
   async close(): Promise<void> {
     this.#closed = true;

@@ -9,6 +9,7 @@ import type {
   BrokerMessage,
   LooseEnds,
   NextWakeupOptions,
+  OpenQuestion,
   Wakeup,
 } from "./broker.ts";
 import {
@@ -19,6 +20,12 @@ import {
   type ReminderDue,
 } from "./broker_api.ts";
 import { type BrokerResponse, MAX_WAIT_SECONDS } from "./request_handler.ts";
+import type {
+  AgentControl,
+  AgentReport,
+  FleetRow,
+  NewAgentControl,
+} from "./fleet_report.ts";
 import {
   BrokerSocketPool,
   type BrokerSocketPoolOptions,
@@ -148,6 +155,45 @@ export class SocketBroker implements BrokerApi {
 
   async setStatus(agent: string, text: string): Promise<void> {
     await this.#call({ cmd: "set_status", text, ...this.#as(agent) });
+  }
+
+  async report(agent: string, report: AgentReport): Promise<void> {
+    await this.#call({ cmd: "report", report, ...this.#as(agent) });
+  }
+
+  async nextControl(
+    agent: string,
+    options: NextWakeupOptions,
+  ): Promise<AgentControl | null> {
+    const waitMs = Math.min(options.waitMs, MAX_WAIT_SECONDS * 1000);
+    const request = {
+      cmd: "next_control",
+      "wait_seconds": waitMs / 1000,
+      ...this.#as(agent),
+    };
+    const response = await this.#poll(request, waitMs, options.signal);
+    return (response?.control ?? null) as AgentControl | null;
+  }
+
+  async fleet(): Promise<FleetRow[]> {
+    return (await this.#call({ cmd: "fleet" })).agents as FleetRow[];
+  }
+
+  async allOpenQuestions(): Promise<OpenQuestion[]> {
+    return (await this.#call({ cmd: "open_questions" }))
+      .questions as OpenQuestion[];
+  }
+
+  async requestControl(
+    agent: string,
+    control: NewAgentControl,
+  ): Promise<{ id: number }> {
+    const response = await this.#call({
+      cmd: "request_control",
+      ...control,
+      agent,
+    });
+    return { id: response.id as number };
   }
 
   async recv(agent: string, options: RecvOptions): Promise<BrokerMessage[]> {

@@ -9,29 +9,51 @@ import { type Hive, type HiveOptions, startHive } from "../broker/hive.ts";
 import { parseFlags, refusePositionals, UsageError } from "./flags.ts";
 import { errorMessage } from "../error_message.ts";
 import { STATE_FILES } from "../config.ts";
+import {
+  type HostServer,
+  type HostServerOptions,
+  serveHostPage,
+} from "../fleet/host_server.ts";
+import { isLoopbackHost } from "../http/listen.ts";
 
 /** The usage text of `hive-harness hive --help`. */
 export const HIVE_USAGE =
   `Usage: hive-harness hive --socket-dir DIR [--agents a,b,c] [--manager NAME] [--db PATH]
+                         [--port N [--host ADDR] [--ui-token TOKEN] [--allowed-host NAME]...]
 
 Serves one broker for a host: a socket per agent at DIR/<name>/mcp.sock (the socket is the
 agent's identity) plus the manager's. The store is DIR/hyperhive-broker.sqlite unless --db.
+With --port, also serves the host page: every agent live, the open questions of all of them,
+pause, resume and budget per agent (0 = a free port, printed). --host defaults to 127.0.0.1;
+beyond loopback --ui-token is required.
 `;
+
+/** `hive`'s options: the broker's, and the host page's. */
+export interface HiveCommandOptions extends HiveOptions {
+  /** The host page (`--port`); not served when null. */
+  page: HostServerOptions | null;
+}
 
 /** What `hive` needs from its caller. */
 export interface HiveDeps {
   log: Logger;
+  /** Told the host page's address once it listens (main prints it). */
+  onPageListen?: (url: string) => void;
   /** Stops the hive; without it, SIGINT and SIGTERM do. */
   signal?: AbortSignal;
 }
 
 /** Parse `hive --socket-dir DIR [--agents a,b] [--manager NAME] [--db PATH]`. */
-export function parseHiveArgs(args: readonly string[]): HiveOptions {
+export function parseHiveArgs(args: readonly string[]): HiveCommandOptions {
   const { values, positionals } = parseFlags(args, {
     "socket-dir": { type: "string" },
     agents: { type: "string" },
     manager: { type: "string", default: "manager" },
     db: { type: "string" },
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string" },
+    "ui-token": { type: "string" },
+    "allowed-host": { type: "string", multiple: true },
   });
   refusePositionals(positionals, "hive");
   const socketDir = values["socket-dir"];
@@ -52,7 +74,56 @@ export function parseHiveArgs(args: readonly string[]): HiveOptions {
     agents: [...new Set(agents)],
     manager,
     db: values.db ?? join(socketDir, STATE_FILES.broker),
+    page: parsePageFlags({
+      ...values,
+      "allowed-host": [values["allowed-host"] ?? []].flat(),
+    }),
   };
+}
+
+function parsePageFlags(
+  values: {
+    host?: string;
+    port?: string;
+    "ui-token"?: string;
+    "allowed-host"?: string[];
+  },
+): HostServerOptions | null {
+  const host = values.host?.trim() || "127.0.0.1";
+  // An empty token counts as none (SPEC §6).
+  const uiToken = values["ui-token"]?.trim() || undefined;
+  if (values.port === undefined) {
+    if (values["ui-token"] !== undefined || values.host !== "127.0.0.1") {
+      throw new UsageError(
+        "--host and --ui-token need --port: they are the host page's",
+        "--port",
+      );
+    }
+    return null;
+  }
+  const port = Number(values.port);
+  if (!/^\d{1,5}$/.test(values.port) || port > 65535) {
+    throw new UsageError(
+      `--port must be a number from 0 to 65535, got "${values.port}"`,
+      "--port",
+    );
+  }
+  if (!isLoopbackHost(host) && uiToken === undefined) {
+    throw new UsageError(
+      `--host ${host} is beyond loopback: --ui-token is required`,
+      "--ui-token",
+    );
+  }
+  const allowedHosts = values["allowed-host"] ?? [];
+  for (const name of allowedHosts) {
+    if (name.trim() === "") {
+      throw new UsageError(
+        "--allowed-host must not be empty",
+        "--allowed-host",
+      );
+    }
+  }
+  return { host, port, uiToken, allowedHosts };
 }
 
 function checkName(name: string, flag: string): void {
@@ -68,7 +139,7 @@ function checkName(name: string, flag: string): void {
 
 /** Run the hive until the signal (or SIGINT/SIGTERM); exit code 0, or 1 when it cannot start. */
 export async function runHive(
-  options: HiveOptions,
+  options: HiveOptions & { page?: HostServerOptions | null },
   deps: HiveDeps,
 ): Promise<number> {
   const { log } = deps;
@@ -86,13 +157,30 @@ export async function runHive(
     });
     return 1;
   }
+  let page: HostServer | null = null;
+  if (options.page) {
+    try {
+      page = await serveHostPage(hive.broker, options.page, { log });
+    } catch (error) {
+      log.error("Cannot serve the host page", {
+        error: error instanceof Error ? error.message : String(error),
+        host: options.page.host,
+        port: options.page.port,
+      });
+      await hive.close();
+      return 1;
+    }
+    deps.onPageListen?.(page.url);
+  }
   log.info("Hive broker ready", {
     db: options.db,
     agents: [...hive.sockets.keys()],
     manager: options.manager,
+    page: page?.url ?? null,
   });
   await stopped(deps.signal);
   log.info("Hive broker stopping");
+  await page?.close();
   await hive.close();
   return 0;
 }

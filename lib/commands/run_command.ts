@@ -45,6 +45,8 @@ Options of run:
   --ui-token TOKEN       required when --host is not loopback (default $HYPERHIVE_UI_TOKEN;
                          prefer the variable: a flag's value is visible in ps)
   --allowed-tools LIST   passed to claude as --allowedTools (default coding tools + mcp__hyperhive)
+  --budget-daily-usd X   no turn starts once today's (UTC) recorded cost reaches X dollars
+  --max-failed-turns N   pause after N failed turns in a row (default 5; 0 = never)
 ${PAGE_EXPOSURE_USAGE}  --help                 this text
 
 Subcommands:
@@ -72,6 +74,10 @@ export interface RunOptions {
   allowedTools: string[] | undefined;
   /** Who may reach and frame the page beyond its own address. */
   exposure: PageExposure;
+  /** Today's (UTC) spend at which no turn starts; null for none. */
+  budgetDailyUsd: number | null;
+  /** Consecutive failed turns that pause the agent (0 = never). */
+  maxFailedTurns: number;
 }
 
 /** Parse `run`'s flags. */
@@ -87,6 +93,8 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     "ui-token": { type: "string" },
     "allowed-tools": { type: "string" },
     ...PAGE_EXPOSURE_FLAGS,
+    "budget-daily-usd": { type: "string" },
+    "max-failed-turns": { type: "string", default: "5" },
   });
   refusePositionals(positionals, "run");
   const role = values.role;
@@ -110,7 +118,35 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     uiToken: values["ui-token"]?.trim() || undefined,
     allowedTools: parseToolList(values["allowed-tools"]),
     exposure: parsePageExposure(values),
+    budgetDailyUsd: parseBudget(values["budget-daily-usd"]),
+    maxFailedTurns: parseCount(
+      values["max-failed-turns"],
+      "--max-failed-turns",
+    ),
   };
+}
+
+/** `--budget-daily-usd`: dollars ≥ 0. */
+function parseBudget(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const dollars = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(dollars)) {
+    throw new UsageError(
+      `--budget-daily-usd must be dollars such as 5 or 0.50, got "${value}"`,
+      "--budget-daily-usd",
+    );
+  }
+  return dollars;
+}
+
+function parseCount(value: string | undefined, flag: string): number {
+  if (!/^\d{1,6}$/.test(value ?? "")) {
+    throw new UsageError(
+      `${flag} must be a whole number, got "${value}"`,
+      flag,
+    );
+  }
+  return Number(value);
 }
 
 function parsePort(value: string | undefined): number {
@@ -186,6 +222,8 @@ export async function runAgent(
     uiToken,
     allowedHosts: options.exposure.allowedHosts,
     allowEmbed: options.exposure.allowEmbed,
+    budgetDailyUsd: options.budgetDailyUsd,
+    maxFailedTurns: options.maxFailedTurns,
   }, {
     log,
     environment,
@@ -203,6 +241,7 @@ export async function runAgent(
   harness.hosts.listening(server.addr);
   const { hostname, port } = server.addr;
   const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+  harness.setPageUrl(`http://${shown}:${port}/`);
   deps.write(
     `hive-harness ${version}: agent ${agent} (${options.role}) listening on http://${shown}:${port}/\n`,
   );

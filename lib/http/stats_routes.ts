@@ -12,6 +12,7 @@ import statsJs from "../../ui/stats.js" with { type: "text" };
 import statsCss from "../../ui/stats.css" with { type: "text" };
 import { PAGE_CSP } from "./page_routes.ts";
 import {
+  type MetricFamily,
   PROMETHEUS_CONTENT_TYPE,
   renderExposition,
 } from "../stats/prometheus.ts";
@@ -30,6 +31,8 @@ export interface StatsRoutesDeps {
   role: string;
   /** What `/metrics` exposes, kept current over `stats`. */
   metrics: StoreTurnMetrics;
+  /** More families for `/metrics` (the fleet's state, budget and today's spend). */
+  moreMetrics?: () => MetricFamily[];
   now?: () => number;
 }
 
@@ -96,7 +99,10 @@ export function createStatsRoutes(deps: StatsRoutesDeps): Hono {
   }
 
   app.get("/metrics", (c) => {
-    const text = renderExposition(metrics.scrape());
+    const text = renderExposition([
+      ...metrics.scrape(),
+      ...(deps.moreMetrics?.() ?? []),
+    ]);
     return c.body(text, 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
 

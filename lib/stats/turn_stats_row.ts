@@ -8,6 +8,9 @@
  */
 import type { TokenUsage } from "../wire/events.ts";
 
+/** The note of a turn the operator cancelled. */
+export const CANCELLED_NOTE = "cancelled by operator";
+
 /** The outcome class of a turn. */
 export type ResultKind = "ok" | "failed" | "prompt_too_long";
 
@@ -79,7 +82,7 @@ export function classifyTurn(
   const isError = ending.result?.is_error === true;
   // A cancelled turn is the operator's doing, whatever claude printed on its way out (SPEC §6).
   if (ending.cancelled) {
-    return { result_kind: "failed", note: "cancelled by operator" };
+    return { result_kind: "failed", note: CANCELLED_NOTE };
   }
   if (ending.spawnError !== null) {
     return { result_kind: "failed", note: ending.spawnError };

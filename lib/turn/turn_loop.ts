@@ -27,6 +27,7 @@ import { ContinueMarker } from "./continue_marker.ts";
 import type { LoginHold } from "./login_hold.ts";
 import { errorMessage } from "../error_message.ts";
 import { settleWithin, TIMED_OUT } from "../timeout.ts";
+import type { RunGate } from "./run_gate.ts";
 
 /** Everything the loop needs, passed in. */
 export interface TurnLoopDeps {
@@ -48,6 +49,8 @@ export interface TurnLoopDeps {
   continueMarker: ContinueMarker;
   /** Keeps a wake-up refused for "not logged in" waiting across restarts. */
   loginHold?: LoginHold;
+  /** Pause, budget and circuit breaker (SPEC §11); none: turns always may start. */
+  gate?: Pick<RunGate, "hold" | "holdWaitMs" | "remainingUsd">;
   log: Logger;
   now?: () => number;
   monotonic?: () => number;
@@ -118,6 +121,11 @@ export class TurnLoop {
     return true;
   }
 
+  /** A gate setting changed (pause, resume, budget): look again now. */
+  recheck(): void {
+    this.#poke.poke();
+  }
+
   /** A credential was saved or a login flow finished: try again. */
   credentialsChanged(): void {
     this.#credentialsVersion++;
@@ -166,12 +174,23 @@ export class TurnLoop {
     }
     const wakeup = await this.#nextWakeup(signal);
     if (wakeup === null) return;
+    // Paused while waiting: the claimed wake-up stays undelivered and is offered again.
+    if (this.#deps.gate?.hold()) return;
     await this.#handleWakeup(wakeup);
   }
 
   /** Wait out states in which no turn can run; true when a turn may run now. */
   async #gate(signal: AbortSignal): Promise<boolean> {
-    const { state } = this.#deps;
+    const { state, gate } = this.#deps;
+    const held = gate?.hold() ?? null;
+    if (held !== null) {
+      state.setStatus(held.status, held.detail);
+      await this.#poke.wait(gate!.holdWaitMs(), signal);
+      return false;
+    }
+    if (state.status === "paused" || state.status === "over_budget") {
+      state.setStatus("online");
+    }
     if (state.status === "rate_limited") {
       const until = state.rateLimitedUntil ?? 0;
       const waitMs = until * 1000 - this.#now();
@@ -341,6 +360,7 @@ export class TurnLoop {
       },
       files: deps.files,
       allowedTools: deps.allowedTools,
+      maxBudgetUsd: deps.gate?.remainingUsd() ?? null,
     }, {
       spawn: deps.spawn,
       emit: deps.emit,

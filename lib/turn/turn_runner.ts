@@ -47,6 +47,8 @@ export interface InvocationRequest {
   env: Record<string, string>;
   files: RuntimeFiles;
   allowedTools: readonly string[];
+  /** What is left of today's budget: passed as `--max-budget-usd` so one turn cannot run far over. */
+  maxBudgetUsd?: number | null;
 }
 
 /** What came of one invocation. */
@@ -89,6 +91,9 @@ export function claudeArgs(
     request.files.mcpConfig,
     "--strict-mcp-config",
     `--allowedTools=${request.allowedTools.join(",")}`,
+    ...(request.maxBudgetUsd != null
+      ? ["--max-budget-usd", String(request.maxBudgetUsd)]
+      : []),
   ];
 }
 

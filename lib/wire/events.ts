@@ -22,7 +22,9 @@ export type AgentStatus =
   | "needs_login_idle"
   | "needs_login_in_progress"
   | "rate_limited"
-  | "claude_missing";
+  | "claude_missing"
+  | "paused"
+  | "over_budget";
 
 /** A stream-json object from claude's stdout, kept as the object it was. */
 export type StreamObject = Record<string, unknown>;

@@ -20,6 +20,27 @@ Deno.test("parseHiveArgs reads the flags and names the bad one", () => {
       agents: ["a", "b"],
       manager: "m",
       db: "/run/hive/hyperhive-broker.sqlite",
+      page: null,
+    },
+  );
+  assert.deepEqual(
+    parseHiveArgs([
+      "--socket-dir",
+      "/d",
+      "--port",
+      "0",
+      "--host",
+      "0.0.0.0",
+      "--ui-token",
+      "t0ken",
+      "--allowed-host",
+      "hive.lan",
+    ]).page,
+    {
+      host: "0.0.0.0",
+      port: 0,
+      uiToken: "t0ken",
+      allowedHosts: ["hive.lan"],
     },
   );
   assert.equal(
@@ -34,6 +55,20 @@ Deno.test("parseHiveArgs reads the flags and names the bad one", () => {
     [["--socket-dir", "/d", "--manager", "a b"], "--manager"],
     [["--socket-dir", "/d", "--db", ""], "--db"],
     [["--socket-dir", "/d", "--wat"], "--wat"],
+    [["--socket-dir", "/d", "--port", "http"], "--port"],
+    [["--socket-dir", "/d", "--port", "70000"], "--port"],
+    [["--socket-dir", "/d", "--ui-token", "t"], "--port"],
+    [["--socket-dir", "/d", "--port", "0", "--host", "0.0.0.0"], "--ui-token"],
+    [[
+      "--socket-dir",
+      "/d",
+      "--port",
+      "0",
+      "--host",
+      "0.0.0.0",
+      "--ui-token",
+      " ",
+    ], "--ui-token"],
   ];
   for (const [args, flag] of cases) {
     assert.throws(

@@ -17,6 +17,8 @@ Deno.test("parseRunArgs() with no flags gives SPEC §2's defaults", () => {
     uiToken: undefined,
     allowedTools: undefined,
     exposure: { allowedHosts: [], allowEmbed: [] },
+    budgetDailyUsd: null,
+    maxFailedTurns: 5,
   });
 });
 
@@ -50,6 +52,10 @@ Deno.test("parseRunArgs() reads every run flag", () => {
       "--allow-embed",
       "https://dash.example",
       "--allow-embed=http://127.0.0.1:3000/",
+      "--budget-daily-usd",
+      "2.50",
+      "--max-failed-turns",
+      "3",
     ]),
     {
       role: "manager",
@@ -67,6 +73,8 @@ Deno.test("parseRunArgs() reads every run flag", () => {
         allowedHosts: ["agent.example", "proxy.example:8443"],
         allowEmbed: ["https://dash.example", "http://127.0.0.1:3000"],
       },
+      budgetDailyUsd: 2.5,
+      maxFailedTurns: 3,
     },
   );
 });
@@ -85,6 +93,22 @@ Deno.test("parseRunArgs() rejects a bad --allowed-host or --allow-embed naming t
       args.join(" "),
       () => assertUsageError(() => parseRunArgs(args), flag),
     );
+  }
+});
+
+Deno.test("parseRunArgs() refuses a bad budget or breaker limit, naming the flag", async (t) => {
+  for (
+    const args of [
+      ["--budget-daily-usd", "-1"],
+      ["--budget-daily-usd", "lots"],
+      ["--budget-daily-usd", ""],
+      ["--max-failed-turns", "-2"],
+      ["--max-failed-turns", "1.5"],
+    ]
+  ) {
+    await t.step(args.join(" "), () => {
+      assertUsageError(() => parseRunArgs(args), args[0]!);
+    });
   }
 });
 

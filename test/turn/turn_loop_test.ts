@@ -77,6 +77,12 @@ class FakeBroker implements Broker {
   setStatus() {
     return Promise.resolve();
   }
+  report() {
+    return Promise.resolve();
+  }
+  nextControl() {
+    return Promise.resolve(null);
+  }
   close() {
     return Promise.resolve();
   }

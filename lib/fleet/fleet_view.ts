@@ -1,0 +1,116 @@
+/**
+ * @module What the host page shows (SPEC §11), read from the broker: every agent as a row (its
+ * last report, `down` when stale, "needs me" first) and every open question. A
+ * {@linkcode FleetFeed} re-reads it every second and pushes a snapshot to the page's event
+ * stream only when something changed — reports from harnesses in other processes arrive through
+ * the shared sqlite file, so polling is what sees them.
+ */
+import type { OpenQuestion } from "../broker/broker.ts";
+import type { BrokerApi } from "../broker/broker_api.ts";
+import {
+  type FleetAgent,
+  needsOperator,
+  toFleetAgent,
+} from "../broker/fleet_report.ts";
+import type { Logger } from "../log.ts";
+import type { SseHub } from "../events/sse_hub.ts";
+
+/** The page's whole picture at one time. */
+export interface FleetSnapshot {
+  agents: FleetAgent[];
+  questions: OpenQuestion[];
+}
+
+/** The broker calls the view reads. */
+export type FleetSource = Pick<BrokerApi, "fleet" | "allOpenQuestions">;
+
+/** Every agent, those that need the operator first, then by name. */
+export async function readAgents(
+  broker: FleetSource,
+  nowMs: number,
+): Promise<FleetAgent[]> {
+  const agents = (await broker.fleet()).map((row) => toFleetAgent(row, nowMs));
+  return agents.sort((a, b) =>
+    Number(needsOperator(b)) - Number(needsOperator(a)) ||
+    a.name.localeCompare(b.name)
+  );
+}
+
+/** Agents and open questions now. */
+export async function readSnapshot(
+  broker: FleetSource,
+  nowMs: number,
+): Promise<FleetSnapshot> {
+  const [agents, questions] = await Promise.all([
+    readAgents(broker, nowMs),
+    broker.allOpenQuestions(),
+  ]);
+  return { agents, questions };
+}
+
+/** Options for {@linkcode FleetFeed}. */
+export interface FleetFeedOptions {
+  broker: FleetSource;
+  hub: SseHub;
+  log: Logger;
+  now?: () => number;
+  /** How often the broker is read, in ms. */
+  intervalMs?: number;
+}
+
+/** Publishes a snapshot to the hub whenever it changes. */
+export class FleetFeed {
+  #options: FleetFeedOptions;
+  #seq = 0;
+  #last: string | null = null;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+  #failing = false;
+
+  constructor(options: FleetFeedOptions) {
+    this.#options = options;
+  }
+
+  /** The newest snapshot as `[seq, json]` (read now when none was taken yet). */
+  async latest(): Promise<[number, string]> {
+    if (this.#last === null) await this.refresh();
+    return [this.#seq, this.#last ?? "{}"];
+  }
+
+  /** Read the broker now and publish when changed (also after a control, so the page is quick). */
+  async refresh(): Promise<void> {
+    const { broker, hub, log } = this.#options;
+    let json: string;
+    try {
+      const snapshot = await readSnapshot(
+        broker,
+        (this.#options.now ?? Date.now)(),
+      );
+      json = JSON.stringify({ kind: "fleet", ...snapshot });
+      this.#failing = false;
+    } catch (error) {
+      if (!this.#failing) log.error("Cannot read the fleet", { error });
+      this.#failing = true;
+      return;
+    }
+    if (json === this.#last) return;
+    this.#last = json;
+    hub.publish(++this.#seq, json);
+  }
+
+  /** Read every `intervalMs` until {@linkcode stop}. */
+  start(): void {
+    const tick = async () => {
+      await this.refresh();
+      if (!this.#stopped) {
+        this.#timer = setTimeout(tick, this.#options.intervalMs ?? 1000);
+      }
+    };
+    void tick();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+}
