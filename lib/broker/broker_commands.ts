@@ -9,6 +9,7 @@ import {
   type BrokerIdentity,
 } from "./broker_api.ts";
 import { parseAgentReport } from "./fleet_report.ts";
+import { errorMessage } from "../error_message.ts";
 import {
   type BrokerRequest,
   optionalBoolean,
@@ -190,7 +191,7 @@ export function createBrokerCommands(
       try {
         report = parseAgentReport(request.report);
       } catch (error) {
-        throw new BrokerError((error as Error).message, "invalid");
+        throw new BrokerError(errorMessage(error), "invalid");
       }
       return broker.report(agent, report).then(done);
     },

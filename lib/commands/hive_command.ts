@@ -163,7 +163,7 @@ export async function runHive(
       page = await serveHostPage(hive.broker, options.page, { log });
     } catch (error) {
       log.error("Cannot serve the host page", {
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
         host: options.page.host,
         port: options.page.port,
       });
