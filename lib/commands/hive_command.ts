@@ -6,7 +6,14 @@ import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { assertAgentName, BrokerError } from "../broker/broker_api.ts";
 import { type Hive, type HiveOptions, startHive } from "../broker/hive.ts";
-import { parseFlags, refusePositionals, UsageError } from "./flags.ts";
+import {
+  PAGE_EXPOSURE_FLAGS,
+  PAGE_EXPOSURE_USAGE,
+  parseFlags,
+  parsePageExposure,
+  refusePositionals,
+  UsageError,
+} from "./flags.ts";
 import { errorMessage } from "../error_message.ts";
 import { STATE_FILES } from "../config.ts";
 import {
@@ -19,14 +26,15 @@ import { isLoopbackHost } from "../http/listen.ts";
 /** The usage text of `hive-harness hive --help`. */
 export const HIVE_USAGE =
   `Usage: hive-harness hive --socket-dir DIR [--agents a,b,c] [--manager NAME] [--db PATH]
-                         [--port N [--host ADDR] [--ui-token TOKEN] [--allowed-host NAME]...]
+                         [--port N [--host ADDR] [--ui-token TOKEN] [--allowed-host NAME]...
+                                   [--allow-embed ORIGIN]...]
 
 Serves one broker for a host: a socket per agent at DIR/<name>/mcp.sock (the socket is the
 agent's identity) plus the manager's. The store is DIR/hyperhive-broker.sqlite unless --db.
 With --port, also serves the host page: every agent live, the open questions of all of them,
 pause, resume and budget per agent (0 = a free port, printed). --host defaults to 127.0.0.1;
 beyond loopback --ui-token is required.
-`;
+${PAGE_EXPOSURE_USAGE}`;
 
 /** `hive`'s options: the broker's, and the host page's. */
 export interface HiveCommandOptions extends HiveOptions {
@@ -53,7 +61,7 @@ export function parseHiveArgs(args: readonly string[]): HiveCommandOptions {
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string" },
     "ui-token": { type: "string" },
-    "allowed-host": { type: "string", multiple: true },
+    ...PAGE_EXPOSURE_FLAGS,
   });
   refusePositionals(positionals, "hive");
   const socketDir = values["socket-dir"];
@@ -74,10 +82,7 @@ export function parseHiveArgs(args: readonly string[]): HiveCommandOptions {
     agents: [...new Set(agents)],
     manager,
     db: values.db ?? join(socketDir, STATE_FILES.broker),
-    page: parsePageFlags({
-      ...values,
-      "allowed-host": [values["allowed-host"] ?? []].flat(),
-    }),
+    page: parsePageFlags(values),
   };
 }
 
@@ -87,6 +92,7 @@ function parsePageFlags(
     port?: string;
     "ui-token"?: string;
     "allowed-host"?: string[];
+    "allow-embed"?: string[];
   },
 ): HostServerOptions | null {
   const host = values.host?.trim() || "127.0.0.1";
@@ -114,16 +120,7 @@ function parsePageFlags(
       "--ui-token",
     );
   }
-  const allowedHosts = values["allowed-host"] ?? [];
-  for (const name of allowedHosts) {
-    if (name.trim() === "") {
-      throw new UsageError(
-        "--allowed-host must not be empty",
-        "--allowed-host",
-      );
-    }
-  }
-  return { host, port, uiToken, allowedHosts };
+  return { host, port, uiToken, ...parsePageExposure(values) };
 }
 
 function checkName(name: string, flag: string): void {
@@ -160,7 +157,7 @@ export async function runHive(
   let page: HostServer | null = null;
   if (options.page) {
     try {
-      page = await serveHostPage(hive.broker, options.page, { log });
+      page = serveHostPage(hive.broker, options.page, { log });
     } catch (error) {
       log.error("Cannot serve the host page", {
         error: errorMessage(error),

@@ -41,6 +41,7 @@ Deno.test("parseHiveArgs reads the flags and names the bad one", () => {
       port: 0,
       uiToken: "t0ken",
       allowedHosts: ["hive.lan"],
+      allowEmbed: [],
     },
   );
   assert.equal(
