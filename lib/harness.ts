@@ -20,6 +20,7 @@ import {
 import { ContinueMarker } from "./turn/continue_marker.ts";
 import { CredentialStore } from "./claude/credentials.ts";
 import { SecretValues } from "./secret_values.ts";
+import { ensurePrivateDir } from "./private_files.ts";
 import { locateClaude } from "./claude/claude_locator.ts";
 import { loginCommandFrom, LoginFlow } from "./claude/login_flow.ts";
 import type { Logger } from "./log.ts";
@@ -137,7 +138,7 @@ export async function startHarness(
   const { log, environment } = deps;
   const now = deps.now ?? Date.now;
   const paths = statePaths(options.stateDir, environment);
-  await Deno.mkdir(paths.stateDir, { recursive: true });
+  ensurePrivateDir(paths.stateDir);
   const health = new StoreHealth(log, now);
   // Processes of a turn carry this owner tag, so a harness restarted after a SIGKILL can stop
   // what its predecessor left running before it runs the same wake-up again.

@@ -17,6 +17,7 @@ export async function writeStatusFile(
     await Deno.writeTextFile(
       temporary,
       text.endsWith("\n") ? text : `${text}\n`,
+      { mode: 0o600 },
     );
     await Deno.rename(temporary, path);
   } catch (error) {

@@ -1,12 +1,13 @@
 /**
  * @module Opening an sqlite file the way every store of the harness wants it: parent dir made,
- * WAL, `synchronous=NORMAL` (a crash loses at most the last moments, never the file), a busy
+ * the file readable by its owner only (0600), WAL, `synchronous=NORMAL` (a crash loses at most the last moments, never the file), a busy
  * timeout so a short lock by a reader or `vacuum` waits instead of failing, and migrations run.
  */
 import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { migrate, type Migration } from "./migrate.ts";
 import { errorMessage } from "../error_message.ts";
+import { ensurePrivateFile, tighten } from "../private_files.ts";
 
 /** Options for {@linkcode openDatabase}. */
 export interface OpenDatabaseOptions {
@@ -24,7 +25,13 @@ export function openDatabase(
   const { busyTimeoutMs = 2000, readOnly = false } = options;
   let db: DatabaseSync | undefined;
   try {
-    if (!readOnly) Deno.mkdirSync(dirname(path), { recursive: true });
+    if (!readOnly) {
+      Deno.mkdirSync(dirname(path), { recursive: true });
+      // sqlite gives the -wal and -shm files the database file's mode, so 0600 here covers all.
+      ensurePrivateFile(path);
+      tighten(`${path}-wal`);
+      tighten(`${path}-shm`);
+    }
     db = new DatabaseSync(path, { readOnly });
     db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
     if (!readOnly) {

@@ -41,7 +41,7 @@ export class ModelSetting {
     this.#model = model;
     try {
       Deno.mkdirSync(dirname(this.#path), { recursive: true });
-      Deno.writeTextFileSync(this.#path, `${model}\n`);
+      Deno.writeTextFileSync(this.#path, `${model}\n`, { mode: 0o600 });
     } catch (error) {
       this.#log.warn("Cannot persist model choice", {
         path: this.#path,
