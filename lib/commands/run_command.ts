@@ -8,7 +8,12 @@ import { resolveAgentName, resolveStateDir } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { SecretValues } from "../secret_values.ts";
 import { startHarness } from "../harness.ts";
-import { isLoopbackHost } from "../http/listen.ts";
+import {
+  isAddrInUse,
+  isLoopbackHost,
+  isPortFree,
+  portInUseMessage,
+} from "../http/listen.ts";
 import { startServer } from "../http/server.ts";
 import { claudeBaseEnv, currentSelfCommand } from "../claude/self_command.ts";
 import { SocketBroker } from "../broker/socket_client.ts";
@@ -204,6 +209,12 @@ export async function runAgent(
       "--ui-token",
     );
   }
+  if (options.port !== 0 && !isPortFree(options.host, options.port)) {
+    throw new UsageError(
+      portInUseMessage(options.host, options.port),
+      "--port",
+    );
+  }
   // The logger and the events redact the same secrets; the credential joins them when saved.
   const secrets = SecretValues.fromEnvironment(Deno.env.toObject());
   secrets.add(uiToken);
@@ -232,12 +243,23 @@ export async function runAgent(
     connectHive: (socket) => new SocketBroker(socket, { role: options.role }),
   });
   const shutdown = new AbortController();
-  const server = startServer(harness.app.fetch, {
-    hostname: options.host,
-    port: options.port,
-    signal: shutdown.signal,
-    log,
-  });
+  let server: ReturnType<typeof startServer>;
+  try {
+    server = startServer(harness.app.fetch, {
+      hostname: options.host,
+      port: options.port,
+      signal: shutdown.signal,
+      log,
+    });
+  } catch (error) {
+    await harness.stop();
+    // Taken since the check above: the same words.
+    if (!isAddrInUse(error)) throw error;
+    throw new UsageError(
+      portInUseMessage(options.host, options.port),
+      "--port",
+    );
+  }
   harness.hosts.listening(server.addr);
   const { hostname, port } = server.addr;
   const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
