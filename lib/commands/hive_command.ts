@@ -21,7 +21,11 @@ import {
   type HostServerOptions,
   serveHostPage,
 } from "../fleet/host_server.ts";
-import { isLoopbackHost } from "../http/listen.ts";
+import {
+  isAddrInUse,
+  isLoopbackHost,
+  portInUseMessage,
+} from "../http/listen.ts";
 
 /** The usage text of `hive-harness hive --help`. */
 export const HIVE_USAGE =
@@ -160,7 +164,9 @@ export async function runHive(
       page = serveHostPage(hive.broker, options.page, { log });
     } catch (error) {
       log.error("Cannot serve the host page", {
-        error: errorMessage(error),
+        error: isAddrInUse(error)
+          ? portInUseMessage(options.page.host, options.page.port)
+          : errorMessage(error),
         host: options.page.host,
         port: options.page.port,
       });

@@ -45,6 +45,48 @@ Deno.test("run on a port in use names the port and --port, exits 2 and starts no
   }
 });
 
+Deno.test("hive on a host-page port in use says which port and --port, exits 1", async () => {
+  const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dir = await Deno.makeTempDir({ prefix: "hive-port-" });
+  try {
+    const port = holder.addr.port;
+    const output = await new Deno.Command(DENO, {
+      args: [
+        "run",
+        "--allow-all",
+        "--config",
+        join(ROOT, "deno.json"),
+        "--frozen",
+        join(ROOT, "main.ts"),
+        "hive",
+        "--socket-dir",
+        join(dir, "sockets"),
+        "--agents",
+        "alice",
+        "--port",
+        String(port),
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 1, stderr);
+    assert.ok(
+      stderr.includes(
+        `Cannot listen on 127.0.0.1:${port}: the port is in use (another hive-harness?): choose another with --port N`,
+      ),
+      stderr,
+    );
+  } finally {
+    holder.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("portInUseMessage() brackets an IPv6 host", () => {
-  assert.match(portInUseMessage("::1", 8080), /^Cannot listen on \[::1\]:8080: /);
+  assert.match(
+    portInUseMessage("::1", 8080),
+    /^Cannot listen on \[::1\]:8080: /,
+  );
 });
