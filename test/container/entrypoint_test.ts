@@ -16,6 +16,28 @@ async function fakeBinary(dir: string, body: string): Promise<string> {
   return path;
 }
 
+/** The status of GET /api/state sent with this Host header (fetch would set its own). */
+async function statusFor(
+  port: number,
+  host: string,
+  token: string,
+): Promise<number> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET /api/state HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    const buffer = new Uint8Array(64);
+    const read = await conn.read(buffer);
+    const head = new TextDecoder().decode(buffer.subarray(0, read ?? 0));
+    return Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+  } finally {
+    conn.close();
+  }
+}
+
 function entrypoint(args: string[], env: Record<string, string>): Deno.Command {
   return new Deno.Command("/bin/sh", {
     args: [ENTRYPOINT, ...args],
@@ -46,7 +68,7 @@ Deno.test("the container refuses to serve its published page without HYPERHIVE_U
   }
 });
 
-Deno.test("the container serves the page on every interface behind the token, and passes other subcommands through", async () => {
+Deno.test("the container serves the page on every interface behind the token, to the host names it is given, and passes other subcommands through", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hive-entry-" });
   const bin = await fakeBinary(
     dir,
@@ -60,6 +82,7 @@ Deno.test("the container serves the page on every interface behind the token, an
       HYPERHIVE_PORT: "0",
       HOME: join(dir, "home"),
       HYPERHIVE_AGENT: "agent",
+      HYPERHIVE_ALLOWED_HOSTS: "agent.example,agent.internal",
       // the container's HOME moves; deno keeps using the cache the packages are in
       DENO_DIR: Deno.env.get("DENO_DIR") ??
         join(Deno.env.get("HOME") ?? "/root", ".cache", "deno"),
@@ -88,6 +111,20 @@ Deno.test("the container serves the page on every interface behind the token, an
     });
     assert.equal(allowed.status, 200);
     assert.equal((await allowed.json()).agent, "agent");
+    const port = new URL(local).port;
+    for (
+      const [host, status] of [
+        ["agent.example", 200],
+        ["agent.internal", 200],
+        ["elsewhere.example", 403],
+      ] as const
+    ) {
+      assert.equal(
+        await statusFor(Number(port), `${host}:${port}`, "container-token"),
+        status,
+        host,
+      );
+    }
     assert.ok(
       (await Deno.stat(join(dir, "home"))).isDirectory,
       "$HOME is made",
