@@ -12,7 +12,7 @@ import { CredentialStore } from "../../lib/claude/credentials.ts";
 import type { LiveEvent } from "../../lib/wire/events.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
 import { ModelSetting } from "../../lib/turn/model_setting.ts";
-import { TurnLoop } from "../../lib/turn/turn_loop.ts";
+import { TurnLoop, type TurnLoopDeps } from "../../lib/turn/turn_loop.ts";
 import type {
   ClaudeChild,
   SpawnRequest,
@@ -129,6 +129,7 @@ const error = (
 async function setup(
   script: Record<string, unknown>[][],
   broker = new FakeBroker(),
+  gate?: TurnLoopDeps["gate"],
 ) {
   const dir = await Deno.makeTempDir();
   const events: LiveEvent[] = [];
@@ -160,6 +161,7 @@ async function setup(
     baseEnv: {},
     allowedTools: ["Bash"],
     continueMarker: new ContinueMarker(join(dir, "marker")),
+    ...(gate ? { gate } : {}),
     log,
     now: () => now,
     brokerCountTimeoutMs: 50,
@@ -328,6 +330,47 @@ Deno.test("a credential saved while the refused turn still runs is used at once,
   goOn();
   await t.until(() => t.broker.delivered.length === 1);
   assert.deepEqual(t.rows.map((row) => row.result_kind), ["failed", "ok"]);
+  assert.ok(
+    t.events.some((event) =>
+      event.kind === "status_changed" && event.status === "online"
+    ),
+  );
+  await t.stop();
+});
+
+Deno.test("a held gate (paused, over budget) leaves wake-ups in the inbox; lifted, each runs once", async () => {
+  let hold: { status: "paused"; detail: string } | null = {
+    status: "paused",
+    detail: "paused by the operator: resume to go on",
+  };
+  const gate = {
+    hold: () => hold,
+    holdWaitMs: () => 10_000,
+    remainingUsd: () => 0.25,
+  };
+  const t = await setup([], new FakeBroker(), gate);
+  t.broker.queue.push(wake(1, "first"), wake(2, "second"));
+  await t.until(() =>
+    t.events.some((event) =>
+      event.kind === "status_changed" && event.status === "paused"
+    )
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(t.prompts.length, 0, "no turn starts while held");
+  assert.deepEqual(t.broker.delivered, []);
+  hold = null;
+  t.loop.recheck();
+  await t.until(() => t.broker.delivered.length === 2);
+  assert.equal(t.prompts.length, 2, "each wake-up ran once");
+  const args = t.prompts[0]!.args;
+  assert.deepEqual(
+    args.slice(
+      args.indexOf("--max-budget-usd"),
+      args.indexOf("--max-budget-usd") + 2,
+    ),
+    ["--max-budget-usd", "0.25"],
+    "the rest of today's budget caps the run",
+  );
   assert.ok(
     t.events.some((event) =>
       event.kind === "status_changed" && event.status === "online"
