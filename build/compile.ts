@@ -156,6 +156,46 @@ export async function listEmbeddedFiles(
   }
 }
 
+/** npm package names main.ts's module graph reaches (`deno info`), with what they depend on. */
+export async function graphPackages(
+  options: { deno?: string; root?: string } = {},
+): Promise<string[]> {
+  const result = await new Deno.Command(options.deno ?? Deno.execPath(), {
+    args: [
+      "info",
+      "--json",
+      `--lock=${RUNTIME_LOCK_NAME}`,
+      "--frozen",
+      "main.ts",
+    ],
+    cwd: options.root ?? ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!result.success) {
+    throw new Error(
+      `Cannot read main.ts's module graph: ${
+        new TextDecoder().decode(result.stderr)
+      }`,
+    );
+  }
+  const info = JSON.parse(new TextDecoder().decode(result.stdout)) as {
+    npmPackages?: Record<string, unknown>;
+  };
+  const names = Object.keys(info.npmPackages ?? {}).map((key) =>
+    key.slice(0, key.indexOf("@", 1))
+  );
+  return [...new Set(names)].sort();
+}
+
+/** Embedded packages main.ts never reaches: a test or build package named in deno.json. */
+export function unreachedPackages(
+  files: EmbeddedFiles,
+  reached: readonly string[],
+): string[] {
+  return files.packages.filter((name) => !reached.includes(name));
+}
+
 /** Dev packages found among the embedded ones (none is the goal). */
 export function embeddedDevPackages(
   files: EmbeddedFiles,
@@ -205,11 +245,19 @@ if (import.meta.main) {
   const dev = embeddedDevPackages(files, devPackages());
   say(`deno task compile embeds ${files.total}: ${files.topLevel.join(", ")}`);
   say(`npm packages (${files.packages.length}): ${files.packages.join(", ")}`);
+  const unreached = unreachedPackages(files, await graphPackages());
   if (dev.length > 0) {
     say(
       `error: test, bench or page-build packages embedded: ${dev.join(", ")}`,
     );
-    Deno.exit(1);
   }
+  if (unreached.length > 0) {
+    say(
+      `error: embedded but never imported by main.ts: ${
+        unreached.join(", ")
+      } (pin test and build packages in test/deps or ui/deps, not in deno.json)`,
+    );
+  }
+  if (dev.length > 0 || unreached.length > 0) Deno.exit(1);
   say(`no test, bench or page-build package (${devPackages().join(", ")})`);
 }

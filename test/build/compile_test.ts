@@ -8,8 +8,10 @@ import { join } from "node:path";
 import {
   devPackages,
   embeddedDevPackages,
+  graphPackages,
   listEmbeddedFiles,
   parseEmbeddedFiles,
+  unreachedPackages,
 } from "../../build/compile.ts";
 import { DENO, ROOT } from "../fixtures/harness_process.ts";
 
@@ -33,6 +35,10 @@ Deno.test("deno task compile embeds main.ts, lib, ui and the harness's packages,
     assert.ok(dev.includes(name), `${name} is pinned in test/deps or ui/deps`);
   }
   assert.deepEqual(embeddedDevPackages(files, dev), []);
+  // Nothing main.ts does not import: a test package added to deno.json's imports shows here.
+  const reached = await graphPackages({ deno: DENO, root: ROOT });
+  assert.deepEqual(unreachedPackages(files, reached), []);
+  assert.deepEqual(files.packages, reached);
   for (const name of ["hono", "@modelcontextprotocol/sdk", "zod"]) {
     assert.ok(files.packages.includes(name), `${name} is embedded`);
   }
