@@ -83,6 +83,7 @@ const SUBCOMMAND_TABLE: Record<
     run: (args) =>
       runHive(parseHiveArgs(args), {
         log: logFor("hive"),
+        write,
         onPageListen: (url) =>
           write(`hive-harness hive: host page on ${url}\n`),
       }),

@@ -28,12 +28,16 @@ export const RESERVED_NAMES: readonly string[] = [
 /** What an agent name may look like: it becomes a directory name in `hive --socket-dir`. */
 export const AGENT_NAME_PATTERN: RegExp = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-/** Why the broker refused: `unavailable` (no broker) and `internal` are not the caller's fault. */
+/**
+ * Why the broker refused: `unavailable` (no broker, or its store cannot be written) and
+ * `internal` are not the caller's fault; `full` is an inbox at its cap of queued messages.
+ */
 export type BrokerErrorCode =
   | "invalid"
   | "not_found"
   | "forbidden"
   | "conflict"
+  | "full"
   | "unavailable"
   | "internal";
 
@@ -68,12 +72,26 @@ export interface RecvOptions {
   /** Most messages returned at once. */
   limit?: number;
   signal?: AbortSignal;
+  /**
+   * Hold what is taken instead of marking it delivered: the caller settles it with
+   * {@linkcode BrokerApi.settleRecv} once it knows whether the messages reached their reader.
+   */
+  hold?: boolean;
 }
 
 /** Everything the socket protocol can ask of a broker. */
 export interface BrokerApi extends Broker {
   /** Take (and mark delivered) messages no turn has claimed, waiting up to `waitMs` for one. */
   recv(agent: string, options: RecvOptions): Promise<BrokerMessage[]>;
+  /**
+   * Settle messages a `recv` with `hold` took: delivered, or offered again. Only a broker that
+   * can hold has it (the store itself, not a client of one).
+   */
+  settleRecv?(
+    agent: string,
+    ids: readonly number[],
+    delivered: boolean,
+  ): Promise<void>;
   /** Ask a question; returns at once with its id. */
   ask(agent: string, question: NewQuestion): Promise<{ id: number }>;
   /**

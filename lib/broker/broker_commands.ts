@@ -33,12 +33,17 @@ export const MANAGER_COMMANDS: ReadonlySet<string> = new Set([
   "request_control",
 ]);
 
+/** Called once a response is written whole (`true`), or when it could not be (`false`). */
+export type AfterWrite = (written: boolean) => void;
+
 /** What a command gets. */
 export interface CommandContext {
   request: BrokerRequest;
   /** Who the request acts as. */
   agent: string;
   signal: AbortSignal | undefined;
+  /** Present when the transport reports whether the response reached the client. */
+  afterWrite: ((hook: AfterWrite) => void) | undefined;
 }
 
 /** One command: the response's fields besides `ok`. */
@@ -50,6 +55,10 @@ export type BrokerCommand = (
 export interface BrokerCommandsOptions {
   /** Runs after `add_agent` registered the name (the hive makes its socket here). */
   onAddAgent?: (name: string) => Promise<Record<string, unknown>>;
+  /** Extra fields of a `ping` answer (the hive's sockets, on the manager's). */
+  onPing?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** A `recv`'s messages could not be marked delivered (or offered again) after its answer. */
+  onSettleFailed?: (error: unknown) => void;
 }
 
 const LONG_TEXT = 256 * 1024;
@@ -95,13 +104,25 @@ export function createBrokerCommands(
         max: 1000,
         fallback: 100,
       });
-      return {
-        messages: await broker.recv(context.agent, {
-          ...waiting(context),
-          limit,
-        }),
-      };
+      // Over a socket, what is taken is held until the answer is written, then marked delivered:
+      // a broker killed in between offers it again instead of losing it.
+      const settle = context.afterWrite && broker.settleRecv?.bind(broker);
+      const messages = await broker.recv(context.agent, {
+        ...waiting(context),
+        limit,
+        ...(settle ? { hold: true } : {}),
+      });
+      if (settle && messages.length > 0) {
+        const ids = messages.map((message) => message.id);
+        context.afterWrite!((written) =>
+          settle(context.agent, ids, written).catch((error) =>
+            options.onSettleFailed?.(error)
+          )
+        );
+      }
+      return { messages };
     },
+    "ping": async () => ({ pong: true, ...(await options.onPing?.()) }),
     "next_wakeup": async (context) => ({
       wakeup: await broker.nextWakeup(context.agent, waiting(context)),
     }),
@@ -137,10 +158,17 @@ export function createBrokerCommands(
       const by = request.by == null
         ? "agent"
         : requireChoice(request, "by", ["operator", "agent"]);
+      // An agent's socket is reachable by the agent itself (its claude, its tools): answering
+      // as the operator there would let it answer its own questions. Only the operator's routes
+      // do: the manager's socket, the hive's page, a harness's own page on its embedded broker.
+      if (by === "operator" && !manager) {
+        throw new BrokerError(
+          `Cannot answer as the operator on agent "${identity.agent}"'s socket: the operator answers on the manager's socket or the hive's page`,
+          "forbidden",
+        );
+      }
       // The manager relaying the operator, naming no agent, may answer any question.
-      const as = manager && by === "operator" && request.agent == null
-        ? null
-        : agent;
+      const as = by === "operator" && request.agent == null ? null : agent;
       return broker.answerAs(as, id, text, by === "operator").then(done);
     },
     "remind": ({ request, agent }) => {

@@ -102,4 +102,17 @@ export const BROKER_MIGRATIONS: readonly Migration[] = [
     name: "fleet: agent reports and controls",
     sql: V2_SQL,
   },
+  {
+    version: 3,
+    name: "messages held while a recv answer is written",
+    // A `recv` over a socket holds what it takes until its answer is written, then marks it
+    // delivered; a broker killed in between releases the hold at its next start.
+    sql: [
+      {
+        table: "messages",
+        column: "held_at",
+        sql: "ALTER TABLE messages ADD COLUMN held_at INTEGER",
+      },
+    ],
+  },
 ];

@@ -53,7 +53,12 @@ export interface EmbeddedBrokerOptions {
   schedule?: boolean;
   /** Where `setStatus` also writes the agent's `hyperhive-status` file, if anywhere. */
   statusFile?: (agent: string) => string | null;
+  /** Most undelivered messages an agent's inbox holds; `send` past it is refused (`full`). */
+  maxQueued?: number;
 }
+
+/** The default cap of undelivered messages per agent: each one is a paid turn. */
+export const DEFAULT_MAX_QUEUED = 1000;
 
 /** Open (creating and migrating) a broker store and start its scheduler. */
 export function openEmbeddedBroker(
@@ -79,6 +84,8 @@ export class EmbeddedBroker implements BrokerApi {
   #statusFile: (agent: string) => string | null;
   #signal: InboxSignal;
   #scheduler: DueScheduler | null;
+  #maxQueued: number;
+  #lastStoreFailure: string | null = null;
   #closed = false;
 
   constructor(db: DatabaseSync, options: EmbeddedBrokerOptions = {}) {
@@ -96,6 +103,7 @@ export class EmbeddedBroker implements BrokerApi {
     this.#log = log;
     this.#now = now;
     this.#statusFile = options.statusFile ?? (() => null);
+    this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     const onError = (error: unknown) =>
       log.error("Broker background step failed", { error });
     const readVersion = () => this.#db.dataVersion();
@@ -148,11 +156,34 @@ export class EmbeddedBroker implements BrokerApi {
 
   async recv(agent: string, options: RecvOptions): Promise<BrokerMessage[]> {
     const limit = options.limit ?? 100;
+    const hold = options.hold ?? false;
     const taken = await this.#poll(agent, options, () => {
-      const messages = this.#inbox.takeUnclaimed(agent, limit, this.#sec());
+      const messages = this.#inbox.takeUnclaimed(
+        agent,
+        limit,
+        this.#sec(),
+        hold,
+      );
       return messages.length > 0 ? messages : null;
     });
     return taken ?? [];
+  }
+
+  settleRecv(
+    agent: string,
+    ids: readonly number[],
+    delivered: boolean,
+  ): Promise<void> {
+    return this.#act(() => {
+      this.#inbox.settleHeld(agent, ids, delivered, this.#sec());
+      // Messages offered again wake a waiting reader.
+      if (!delivered) this.#signal.notify(agent);
+    });
+  }
+
+  /** Release the holds a killed broker left (only the one broker serving sockets calls it). */
+  releaseHeld(): Promise<number> {
+    return this.#act(() => this.#inbox.releaseHeld());
   }
 
   send(from: string, to: string, body: string): Promise<{ id: number }> {
@@ -167,6 +198,12 @@ export class EmbeddedBroker implements BrokerApi {
         throw new BrokerError(
           `Cannot send: unknown agent "${to}"`,
           "not_found",
+        );
+      }
+      if (to !== "operator" && this.#inbox.depth(to) >= this.#maxQueued) {
+        throw new BrokerError(
+          `Cannot send to "${to}": its inbox holds ${this.#maxQueued} undelivered messages, the most it queues; try again once it has worked through them`,
+          "full",
         );
       }
       const id = this.#inbox.insert(from, to, body, this.#sec());
@@ -326,7 +363,13 @@ export class EmbeddedBroker implements BrokerApi {
     take: () => T | null,
   ): Promise<T | null> {
     await this.#act(() => this.#inbox.register(agent, this.#sec()));
-    return this.#signal.poll(agent, options, take);
+    return this.#signal.poll(agent, options, () => {
+      try {
+        return take();
+      } catch (error) {
+        throw this.#storeFailure(error);
+      }
+    });
   }
 
   #wake(agents: string[]): void {
@@ -351,9 +394,29 @@ export class EmbeddedBroker implements BrokerApi {
         fn({ db: this.#db, inbox, store, nowMs: this.#now(), isKnown }),
       );
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.#storeFailure(error));
     }
   }
+
+  // A store that cannot be read or written (disk full, I/O error, locked) is not the caller's
+  // fault: `unavailable`, so HTTP answers 503 and the harness shows the store failing.
+  #storeFailure(error: unknown): unknown {
+    if (!isSqliteError(error)) return error;
+    if (this.#lastStoreFailure !== error.message) {
+      this.#lastStoreFailure = error.message;
+      this.#log.error("Broker store failed", { error: error.message });
+    }
+    return new BrokerError(
+      `Cannot use the broker store: ${error.message}`,
+      "unavailable",
+      { cause: error },
+    );
+  }
+}
+
+function isSqliteError(error: unknown): error is Error {
+  return error instanceof Error &&
+    (error as { code?: unknown }).code === "ERR_SQLITE_ERROR";
 }
 
 // Control long-polls wait on their own key; `:` is never part of an agent name.

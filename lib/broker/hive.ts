@@ -2,15 +2,26 @@
  * @module The hive (SPEC §1, §2): one broker for a host, served on one socket per
  * agent (`DIR/<name>/mcp.sock`) plus the manager's. The socket is the identity: an agent's
  * socket acts only as that agent. Agents come from `--agents`, from the registry of earlier runs,
- * and from the manager's `add_agent`, which makes the new agent's socket at once. The
- * subcommand around it (flags, signals) is `commands/hive_command.ts`.
+ * and from the manager's `add_agent`, which makes the new agent's socket at once. `ping` on any
+ * socket answers while that socket accepts; on the manager's it lists every socket's health
+ * (what `hive --ping` checks). The subcommand around it (flags, signals) is
+ * `commands/hive_command.ts`.
  */
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { assertAgentName } from "./broker_api.ts";
-import { type EmbeddedBroker, openEmbeddedBroker } from "./embedded_broker.ts";
+import {
+  DEFAULT_MAX_QUEUED,
+  type EmbeddedBroker,
+  openEmbeddedBroker,
+} from "./embedded_broker.ts";
 import { createBrokerRequestHandler } from "./request_handler.ts";
-import { type BrokerSocketServer, serveBrokerSocket } from "./socket_server.ts";
+import {
+  type BrokerSocketHealth,
+  type BrokerSocketServer,
+  DEFAULT_MAX_CONNECTIONS,
+  serveBrokerSocket,
+} from "./socket_server.ts";
 
 /** What a hive serves. */
 export interface HiveOptions {
@@ -19,6 +30,10 @@ export interface HiveOptions {
   manager: string;
   /** The broker store; `DIR/hyperhive-broker.sqlite` unless `--db` says otherwise. */
   db: string;
+  /** Connections each socket serves at once (default 64). */
+  maxConnections?: number;
+  /** Undelivered messages an agent's inbox holds before `send` is refused (default 1000). */
+  maxQueued?: number;
 }
 
 /** A running hive. */
@@ -28,6 +43,8 @@ export interface Hive {
   sockets: Map<string, string>;
   /** Register an agent and serve its socket; returns the socket path. */
   addAgent(name: string): Promise<string>;
+  /** Every socket's health, by agent name. */
+  health(): Record<string, BrokerSocketHealth>;
   close(): Promise<void>;
 }
 
@@ -42,8 +59,15 @@ export async function startHive(
   deps: { log: Logger },
 ): Promise<Hive> {
   const { log } = deps;
-  const broker = openEmbeddedBroker(options.db, { log });
+  const broker = openEmbeddedBroker(options.db, {
+    log,
+    maxQueued: options.maxQueued ?? DEFAULT_MAX_QUEUED,
+  });
   const servers = new Map<string, BrokerSocketServer>();
+  const health = () =>
+    Object.fromEntries(
+      [...servers].map(([name, server]) => [name, server.health()]),
+    );
   const sockets = new Map<string, string>();
   let adding = Promise.resolve();
 
@@ -58,11 +82,18 @@ export async function startHive(
           onAddAgent: async (added: string) => ({
             socket: await addAgent(added),
           }),
+          onPing: () => ({ sockets: health() }),
         }
-        : {}),
+        : { onPing: () => ({ socket: servers.get(name)?.health() ?? null }) }),
     });
     const path = agentSocketPath(options.socketDir, name);
-    servers.set(name, await serveBrokerSocket(path, handler, { log }));
+    servers.set(
+      name,
+      await serveBrokerSocket(path, handler, {
+        log,
+        maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      }),
+    );
     sockets.set(name, path);
     log.info("Serving broker socket", { agent: name, role, path });
     return path;
@@ -87,6 +118,13 @@ export async function startHive(
   }
 
   try {
+    // What a killed hive held for a `recv` answer it never wrote is offered again.
+    const released = await broker.releaseHeld();
+    if (released > 0) {
+      log.warn("Offering again messages a stopped hive held for recv", {
+        count: released,
+      });
+    }
     for (const name of [options.manager, ...options.agents]) {
       await broker.addAgent(name);
     }
@@ -95,5 +133,5 @@ export async function startHive(
     await close();
     throw error;
   }
-  return { broker, sockets, addAgent, close };
+  return { broker, sockets, addAgent, health, close };
 }

@@ -1,7 +1,9 @@
 /**
  * @module The SQL of inboxes and of the agents that own them (registry, statuses). A message is
  * claimed (`claimed_at`) when a turn takes it and delivered (`delivered_at`) when that turn
- * ends, so a crash in between re-offers it; `recv` takes only what no turn has claimed. The
+ * ends, so a crash in between re-offers it; `recv` takes only what no turn has claimed. A
+ * `recv` over a socket holds (`held_at`) what it takes until its answer is written: nobody else
+ * takes a held message, and a hold left by a killed broker is released at the next start. The
  * registry knows every agent a message may be sent to.
  */
 import type { AgentSummary, BrokerMessage, Wakeup } from "./broker.ts";
@@ -32,7 +34,7 @@ export class InboxStore {
     // Read first: most looks at an inbox find it empty, and a read takes no write lock.
     const row = this.#db.get<Omit<Wakeup, "unread">>(
       `SELECT id, "from", body, sent_at FROM ${INBOX} WHERE "to" = ? AND delivered_at IS NULL
-       ORDER BY id LIMIT 1`,
+       AND held_at IS NULL ORDER BY id LIMIT 1`,
       agent,
     );
     if (!row) return null;
@@ -62,20 +64,66 @@ export class InboxStore {
     return found ? "already" : "missing";
   }
 
-  /** Mark delivered and return the oldest messages no turn has claimed. */
-  takeUnclaimed(agent: string, limit: number, now: number): BrokerMessage[] {
+  /**
+   * Take the oldest messages no turn has claimed and nobody holds: marked delivered now, or,
+   * with `hold`, held until {@linkcode settleHeld} says whether they reached the client.
+   */
+  takeUnclaimed(
+    agent: string,
+    limit: number,
+    now: number,
+    hold = false,
+  ): BrokerMessage[] {
     const waiting =
-      `SELECT 1 FROM ${INBOX} WHERE "to" = ? AND delivered_at IS NULL AND claimed_at IS NULL`;
+      `SELECT 1 FROM ${INBOX} WHERE "to" = ? AND delivered_at IS NULL AND claimed_at IS NULL
+       AND held_at IS NULL`;
     if (!this.#db.get(waiting, agent)) return [];
+    const column = hold ? "held_at" : "delivered_at";
     const rows = this.#db.all<BrokerMessage>(
-      `UPDATE messages SET delivered_at = ? WHERE id IN (SELECT id FROM ${INBOX} WHERE "to" = ?
-         AND delivered_at IS NULL AND claimed_at IS NULL ORDER BY id LIMIT ?) RETURNING ${COLUMNS}`,
+      `UPDATE messages SET ${column} = ? WHERE id IN (SELECT id FROM ${INBOX} WHERE "to" = ?
+         AND delivered_at IS NULL AND claimed_at IS NULL AND held_at IS NULL ORDER BY id LIMIT ?)
+       RETURNING ${COLUMNS}`,
       now,
       agent,
       limit,
     );
     // RETURNING has no defined order; an inbox is read oldest first.
-    return rows.sort((a, b) => a.id - b.id);
+    const taken = rows.sort((a, b) => a.id - b.id);
+    return hold ? taken.map((row) => ({ ...row, "delivered_at": now })) : taken;
+  }
+
+  /** Held messages reached their reader (marked delivered) or did not (offered again). */
+  settleHeld(
+    agent: string,
+    ids: readonly number[],
+    delivered: boolean,
+    now: number,
+  ): void {
+    // One statement for any number of ids (statements are prepared once and kept).
+    const where = `"to" = ? AND delivered_at IS NULL AND held_at IS NOT NULL
+       AND id IN (SELECT value FROM json_each(?))`;
+    const list = JSON.stringify(ids);
+    if (delivered) {
+      this.#db.run(
+        `UPDATE messages SET delivered_at = ?, held_at = NULL WHERE ${where}`,
+        now,
+        agent,
+        list,
+      );
+    } else {
+      this.#db.run(
+        `UPDATE messages SET held_at = NULL WHERE ${where}`,
+        agent,
+        list,
+      );
+    }
+  }
+
+  /** Release every hold: the broker that held them is gone. The number released. */
+  releaseHeld(): number {
+    return this.#db.run(
+      `UPDATE messages SET held_at = NULL WHERE held_at IS NOT NULL AND delivered_at IS NULL`,
+    ).changes;
   }
 
   /** Undelivered messages to `agent`, claimed or not. */

@@ -13,6 +13,7 @@ import {
   type BrokerIdentity,
 } from "./broker_api.ts";
 import {
+  type AfterWrite,
   type BrokerCommandsOptions,
   createBrokerCommands,
   MANAGER_COMMANDS,
@@ -27,10 +28,14 @@ export type BrokerResponse =
   | ({ ok: true } & Record<string, unknown>)
   | { ok: false; error: string; code: BrokerErrorCode };
 
-/** Handles one request; never rejects. */
+/**
+ * Handles one request; never rejects. A transport that can tell whether the response reached
+ * the client passes `afterWrite`, and `recv` then marks delivered only what was written.
+ */
 export type BrokerRequestHandler = (
   request: unknown,
   signal?: AbortSignal,
+  afterWrite?: (hook: AfterWrite) => void,
 ) => Promise<BrokerResponse>;
 
 /** Options for {@linkcode createBrokerRequestHandler}. */
@@ -48,7 +53,14 @@ export function createBrokerRequestHandler(
   identity: BrokerIdentity,
   options: BrokerRequestHandlerOptions = {},
 ): BrokerRequestHandler {
-  const commands = createBrokerCommands(broker, identity, options);
+  const commands = createBrokerCommands(broker, identity, {
+    onSettleFailed: (error) =>
+      options.log?.error(
+        "Cannot settle the messages of a recv; they stay held until the broker restarts",
+        { agent: identity.agent, error },
+      ),
+    ...options,
+  });
   const manager = identity.role === "manager";
 
   async function actingAgent(request: BrokerRequest): Promise<string> {
@@ -77,6 +89,7 @@ export function createBrokerRequestHandler(
   return async function handleBrokerRequest(
     request: unknown,
     signal?: AbortSignal,
+    afterWrite?: (hook: AfterWrite) => void,
   ): Promise<BrokerResponse> {
     try {
       if (!isRequestObject(request)) {
@@ -105,7 +118,10 @@ export function createBrokerRequestHandler(
         );
       }
       const agent = await actingAgent(request);
-      return { ok: true, ...(await command({ request, agent, signal })) };
+      return {
+        ok: true,
+        ...(await command({ request, agent, signal, afterWrite })),
+      };
     } catch (error) {
       return failure(error, options.log);
     }

@@ -1,32 +1,49 @@
 /**
  * @module One broker socket (SPEC §8): a Unix socket whose every connection speaks JSON lines,
- * one request then one response, answered by a {@linkcode BrokerRequestHandler} bound to the
- * socket's identity. Requests on a connection run in order; a connection that goes away aborts
- * its long-poll, so a `recv` nobody waits for does not take messages. Mode 0660: the socket is
- * the identity, so only its agent (and the host's group) may open it.
+ * answered by a {@linkcode BrokerRequestHandler} bound to the socket's identity. Mode 0600 by
+ * default: the socket is the identity, so only the user the hive runs as may open it (a host
+ * that runs agents as other users passes a group mode). One socket cannot starve the others:
+ * it serves at most `maxConnections` at once and answers the rest with an error, and its accept
+ * loop outlives a full descriptor table (EMFILE), backing off until descriptors free up.
  */
 import { dirname } from "node:path";
 import type { Logger } from "../log.ts";
-import { encodeJsonLine, type LineItem, pullLines } from "../io/line_reader.ts";
-import type {
-  BrokerRequestHandler,
-  BrokerResponse,
-} from "./request_handler.ts";
-import { errorMessage } from "../error_message.ts";
+import { encodeJsonLine } from "../io/line_reader.ts";
+import type { BrokerRequestHandler } from "./request_handler.ts";
+import { closeQuietly, serveConnection } from "./socket_session.ts";
 
-/** The longest request line, in bytes: a longer one is refused and the connection goes on. */
-export const MAX_REQUEST_BYTES = 1024 * 1024;
+export { MAX_REQUEST_BYTES } from "./socket_session.ts";
+
+/** Connections one socket serves at once, by default. */
+export const DEFAULT_MAX_CONNECTIONS = 64;
+const FIRST_BACKOFF_MS = 10;
+const LAST_BACKOFF_MS = 1000;
 
 /** Options for {@linkcode serveBrokerSocket}. */
 export interface BrokerSocketOptions {
   log: Logger;
   /** File mode of the socket. */
   mode?: number;
+  /** Connections served at once; more are answered with an error and closed. */
+  maxConnections?: number;
+}
+
+/** What a socket reports to `ping` and to the log. */
+export interface BrokerSocketHealth {
+  path: string;
+  /** False while the accept loop backs off from an error (out of descriptors). */
+  accepting: boolean;
+  connections: number;
+  /** Connections refused for being over the cap, since start. */
+  refused: number;
+  /** Failed accepts (EMFILE and the like), since start. */
+  "accept_errors": number;
 }
 
 /** A listening broker socket. */
 export interface BrokerSocketServer {
   path: string;
+  health(): BrokerSocketHealth;
   /** Stop listening, drop every connection, remove the socket file. */
   close(): Promise<void>;
 }
@@ -37,34 +54,85 @@ export async function serveBrokerSocket(
   handler: BrokerRequestHandler,
   options: BrokerSocketOptions,
 ): Promise<BrokerSocketServer> {
-  const { log, mode = 0o660 } = options;
+  const {
+    log,
+    mode = 0o600,
+    maxConnections = DEFAULT_MAX_CONNECTIONS,
+  } = options;
   await Deno.mkdir(dirname(path), { recursive: true });
   await removeStaleSocket(path);
   const listener = Deno.listen({ transport: "unix", path });
   await Deno.chmod(path, mode);
   const connections = new Set<Deno.UnixConn>();
   const tasks = new Set<Promise<void>>();
+  const stopping = new AbortController();
+  const health: BrokerSocketHealth = {
+    path,
+    accepting: true,
+    connections: 0,
+    refused: 0,
+    "accept_errors": 0,
+  };
+
+  function serve(conn: Deno.UnixConn): void {
+    if (connections.size >= maxConnections) {
+      health.refused++;
+      refuse(conn, maxConnections);
+      return;
+    }
+    connections.add(conn);
+    health.connections = connections.size;
+    const task = serveConnection(conn, handler, log).finally(() => {
+      connections.delete(conn);
+      health.connections = connections.size;
+      tasks.delete(task);
+    });
+    tasks.add(task);
+  }
+
   const accepting = (async () => {
-    try {
-      for await (const conn of listener) {
-        connections.add(conn);
-        const task = serveConnection(conn, handler, log).finally(() => {
-          connections.delete(conn);
-          tasks.delete(task);
+    let backoffMs = FIRST_BACKOFF_MS;
+    while (!stopping.signal.aborted) {
+      let conn: Deno.UnixConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (
+          stopping.signal.aborted || error instanceof Deno.errors.BadResource
+        ) {
+          break;
+        }
+        health.accept_errors++;
+        if (health.accepting) {
+          log.error("Broker socket cannot accept; retrying", {
+            path,
+            error,
+            connections: connections.size,
+          });
+        }
+        health.accepting = false;
+        await pause(backoffMs, stopping.signal);
+        backoffMs = Math.min(backoffMs * 2, LAST_BACKOFF_MS);
+        continue;
+      }
+      if (!health.accepting) {
+        health.accepting = true;
+        log.info("Broker socket accepts again", {
+          path,
+          accept_errors: health.accept_errors,
         });
-        tasks.add(task);
       }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.BadResource)) {
-        log.error("Broker socket stopped accepting", { path, error });
-      }
+      backoffMs = FIRST_BACKOFF_MS;
+      serve(conn);
     }
   })();
   let closing: Promise<void> | undefined;
   return {
     path,
+    health: () => ({ ...health }),
     close: () =>
       closing ??= (async () => {
+        stopping.abort();
         listener.close();
         await accepting;
         for (const conn of connections) closeQuietly(conn);
@@ -72,6 +140,29 @@ export async function serveBrokerSocket(
         await Deno.remove(path).catch(() => {});
       })(),
   };
+}
+
+// Said, then closed at once: the descriptor is what the cap protects.
+function refuse(conn: Deno.UnixConn, maxConnections: number): void {
+  const line = encodeJsonLine({
+    ok: false,
+    error:
+      `Cannot serve this connection: the socket already serves ${maxConnections}, the most it takes; close one and connect again`,
+    code: "unavailable",
+  });
+  conn.write(line).catch(() => {}).finally(() => closeQuietly(conn));
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 }
 
 async function removeStaleSocket(path: string): Promise<void> {
@@ -93,110 +184,4 @@ async function removeStaleSocket(path: string): Promise<void> {
     }
   }
   await Deno.remove(path);
-}
-
-async function serveConnection(
-  conn: Deno.UnixConn,
-  handler: BrokerRequestHandler,
-  log: Logger,
-): Promise<void> {
-  const gone = new AbortController();
-  const queue: LineItem[] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  // Reading runs ahead of handling so that the client hanging up is seen mid long-poll.
-  const reading = (async () => {
-    try {
-      for await (
-        const item of pullLines(conn, {
-          maxLineBytes: MAX_REQUEST_BYTES,
-          headBytes: 0,
-        })
-      ) {
-        queue.push(item);
-        wake?.();
-        // Bounded: a client pipelining without reading answers waits for us.
-        while (queue.length >= 64 && !gone.signal.aborted) {
-          await new Promise<void>((resolve) => wake = resolve);
-        }
-      }
-    } catch {
-      // A reset connection ends like a closed one.
-    } finally {
-      ended = true;
-      gone.abort();
-      wake?.();
-    }
-  })();
-  try {
-    while (true) {
-      const item = queue.shift();
-      if (item === undefined) {
-        if (ended) break;
-        await new Promise<void>((resolve) => wake = resolve);
-        continue;
-      }
-      wake?.();
-      if (item.kind === "line" && item.text.trim() === "") continue;
-      const response = item.kind === "oversize"
-        ? tooLong(item.bytes)
-        : await handleLine(item.text, handler, gone.signal);
-      if (!(await writeAll(conn, encodeJsonLine(response)))) break;
-    }
-  } catch (error) {
-    log.warn("Broker connection failed", { error });
-  } finally {
-    closeQuietly(conn);
-    await reading;
-  }
-}
-
-function handleLine(
-  text: string,
-  handler: BrokerRequestHandler,
-  signal: AbortSignal,
-): Promise<BrokerResponse> {
-  let request: unknown;
-  try {
-    request = JSON.parse(text);
-  } catch (error) {
-    const reason = errorMessage(error);
-    return Promise.resolve({
-      ok: false,
-      error: `Invalid request: not JSON (${reason})`,
-      code: "invalid",
-    });
-  }
-  return handler(request, signal);
-}
-
-function tooLong(bytes: number): BrokerResponse {
-  return {
-    ok: false,
-    error:
-      `Invalid request: line of ${bytes} bytes is over the ${MAX_REQUEST_BYTES}-byte limit`,
-    code: "invalid",
-  };
-}
-
-async function writeAll(
-  conn: Deno.UnixConn,
-  bytes: Uint8Array,
-): Promise<boolean> {
-  try {
-    for (let offset = 0; offset < bytes.length;) {
-      offset += await conn.write(bytes.subarray(offset));
-    }
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function closeQuietly(conn: Deno.UnixConn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed by the other side or by close().
-  }
 }

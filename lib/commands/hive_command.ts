@@ -5,7 +5,18 @@
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { assertAgentName, BrokerError } from "../broker/broker_api.ts";
-import { type Hive, type HiveOptions, startHive } from "../broker/hive.ts";
+import {
+  agentSocketPath,
+  type Hive,
+  type HiveOptions,
+  startHive,
+} from "../broker/hive.ts";
+import { DEFAULT_MAX_QUEUED } from "../broker/embedded_broker.ts";
+import { SocketBroker } from "../broker/socket_client.ts";
+import {
+  type BrokerSocketHealth,
+  DEFAULT_MAX_CONNECTIONS,
+} from "../broker/socket_server.ts";
 import {
   PAGE_EXPOSURE_FLAGS,
   PAGE_EXPOSURE_USAGE,
@@ -32,9 +43,14 @@ export const HIVE_USAGE =
   `Usage: hive-harness hive --socket-dir DIR [--agents a,b,c] [--manager NAME] [--db PATH]
                          [--port N [--host ADDR] [--ui-token TOKEN] [--allowed-host NAME]...
                                    [--allow-embed ORIGIN]...]
+                         [--max-connections N] [--max-queued N] [--ping]
 
 Serves one broker for a host: a socket per agent at DIR/<name>/mcp.sock (the socket is the
-agent's identity) plus the manager's. The store is DIR/hyperhive-broker.sqlite unless --db.
+agent's identity, mode 0600) plus the manager's. The store is DIR/hyperhive-broker.sqlite
+unless --db.
+  --max-connections N  connections each socket serves at once (default 64)
+  --max-queued N       undelivered messages an agent's inbox holds; send past it is refused (default 1000)
+  --ping               ask the running hive at DIR whether every socket accepts: exit 0, else 1
 With --port, also serves the host page: every agent live, the open questions of all of them,
 pause, resume and budget per agent (0 = a free port, printed). --host defaults to 127.0.0.1;
 beyond loopback --ui-token is required.
@@ -44,6 +60,8 @@ ${PAGE_EXPOSURE_USAGE}`;
 export interface HiveCommandOptions extends HiveOptions {
   /** The host page (`--port`); not served when null. */
   page: HostServerOptions | null;
+  /** Only ask a running hive whether every socket accepts (exit 0) or not (1). */
+  ping: boolean;
 }
 
 /** What `hive` needs from its caller. */
@@ -53,6 +71,8 @@ export interface HiveDeps {
   onPageListen?: (url: string) => void;
   /** Stops the hive; without it, SIGINT and SIGTERM do. */
   signal?: AbortSignal;
+  /** Where `--ping` prints its answer. */
+  write?: (text: string) => void;
 }
 
 /** Parse `hive --socket-dir DIR [--agents a,b] [--manager NAME] [--db PATH]`. */
@@ -66,6 +86,9 @@ export function parseHiveArgs(args: readonly string[]): HiveCommandOptions {
     port: { type: "string" },
     "ui-token": { type: "string" },
     ...PAGE_EXPOSURE_FLAGS,
+    "max-connections": { type: "string" },
+    "max-queued": { type: "string" },
+    ping: { type: "boolean" },
   });
   refusePositionals(positionals, "hive");
   const socketDir = values["socket-dir"];
@@ -87,7 +110,35 @@ export function parseHiveArgs(args: readonly string[]): HiveCommandOptions {
     manager,
     db: values.db ?? join(socketDir, STATE_FILES.broker),
     page: parsePageFlags(values),
+    maxConnections: countFlag(
+      values["max-connections"],
+      "--max-connections",
+      DEFAULT_MAX_CONNECTIONS,
+    ),
+    maxQueued: countFlag(
+      values["max-queued"],
+      "--max-queued",
+      DEFAULT_MAX_QUEUED,
+    ),
+    ping: values.ping ?? false,
   };
+}
+
+/** A whole number from 1 to 1,000,000 given to `flag`, or `fallback` when absent. */
+function countFlag(
+  value: string | undefined,
+  flag: string,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 1e6) {
+    throw new UsageError(
+      `${flag} must be a whole number from 1 to 1000000, got "${value}"`,
+      flag,
+    );
+  }
+  return n;
 }
 
 function parsePageFlags(
@@ -140,10 +191,11 @@ function checkName(name: string, flag: string): void {
 
 /** Run the hive until the signal (or SIGINT/SIGTERM); exit code 0, or 1 when it cannot start. */
 export async function runHive(
-  options: HiveOptions & { page?: HostServerOptions | null },
+  options: HiveOptions & { page?: HostServerOptions | null; ping?: boolean },
   deps: HiveDeps,
 ): Promise<number> {
   const { log } = deps;
+  if (options.ping) return await pingHive(options, deps);
   let hive: Hive;
   try {
     hive = await startHive(options, { log });
@@ -205,4 +257,32 @@ function stopped(signal: AbortSignal | undefined): Promise<void> {
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
   });
+}
+
+/** Ask the hive at `options.socketDir` whether every socket accepts: 0 yes, 1 no or no answer. */
+export async function pingHive(
+  options: HiveOptions,
+  deps: HiveDeps,
+): Promise<number> {
+  const write = deps.write ?? (() => {});
+  const client = new SocketBroker(
+    agentSocketPath(options.socketDir, options.manager),
+    { timeoutMs: 5000, connectTimeoutMs: 1000 },
+  );
+  try {
+    const answer = await client.request({ cmd: "ping" });
+    write(JSON.stringify(answer) + "\n");
+    if (!answer.ok) return 1;
+    const sockets = answer.sockets as Record<string, BrokerSocketHealth>;
+    const down = Object.entries(sockets).filter(([, socket]) =>
+      !socket.accepting
+    ).map(([name]) => name);
+    if (down.length > 0) {
+      deps.log.error("Hive sockets are not accepting", { agents: down });
+      return 1;
+    }
+    return 0;
+  } finally {
+    await client.close();
+  }
 }

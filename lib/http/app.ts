@@ -40,6 +40,8 @@ const BROKER_ERROR_STATUS: Record<BrokerErrorCode, ContentfulStatusCode> = {
   "not_found": 404,
   forbidden: 403,
   conflict: 409,
+  // An inbox at its cap: the sender should slow down, not retry at once.
+  full: 429,
   unavailable: 503,
   internal: 500,
 };

@@ -17,7 +17,13 @@ export const OVERSIZE_HEAD_BYTES = 4096;
  * newline (a crash mid-line).
  */
 export type LineItem =
-  | { kind: "line"; text: string; partial: boolean }
+  | {
+    kind: "line";
+    text: string;
+    partial: boolean;
+    /** Set (with empty `text`) when a `strictUtf8` splitter met bytes that are not UTF-8. */
+    notUtf8?: true;
+  }
   | { kind: "oversize"; bytes: number; head: string; partial: boolean };
 
 /** Options for {@linkcode LineSplitter}. */
@@ -26,9 +32,15 @@ export interface LineSplitterOptions {
   maxLineBytes?: number;
   /** Bytes kept of an oversize line; {@linkcode OVERSIZE_HEAD_BYTES} by default. */
   headBytes?: number;
+  /**
+   * Refuse bytes that are not UTF-8 (the line comes out `notUtf8`) instead of replacing them
+   * with U+FFFD: a broker request must say exactly what was sent.
+   */
+  strictUtf8?: boolean;
 }
 
 const NEWLINE = 10;
+const HEAD_DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
 const CARRIAGE_RETURN = 13;
 
 /**
@@ -39,7 +51,7 @@ export class LineSplitter {
   readonly #maxLineBytes: number;
   readonly #headBytes: number;
   // ignoreBOM keeps the bytes as they were: each decode() call would otherwise eat a leading BOM.
-  readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  readonly #decoder: TextDecoder;
   /** Pieces of the line under way, joined once when it ends (no O(n²) concatenation). */
   #parts: Uint8Array[] = [];
   #partBytes = 0;
@@ -49,6 +61,10 @@ export class LineSplitter {
   constructor(options: LineSplitterOptions = {}) {
     this.#maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
     this.#headBytes = options.headBytes ?? OVERSIZE_HEAD_BYTES;
+    this.#decoder = new TextDecoder("utf-8", {
+      ignoreBOM: true,
+      fatal: options.strictUtf8 ?? false,
+    });
   }
 
   /** Take one chunk; return the lines it completed. */
@@ -67,12 +83,13 @@ export class LineSplitter {
     }
     const last = chunk.lastIndexOf(NEWLINE);
     if (last >= start) {
-      if (last - start <= this.#maxLineBytes) {
+      const span = last - start <= this.#maxLineBytes
+        ? this.#decode(chunk.subarray(start, last))
+        : null;
+      if (span !== null) {
         // No line in this span can be over the cap: decode it in one call and split the string,
         // far cheaper than a decode per line for the usual short stream-json lines.
-        const lines = this.#decoder.decode(chunk.subarray(start, last)).split(
-          "\n",
-        );
+        const lines = span.split("\n");
         for (const text of lines) {
           out.push({
             kind: "line",
@@ -109,11 +126,7 @@ export class LineSplitter {
             head: this.#head([line]),
             partial: false,
           }
-          : {
-            kind: "line",
-            text: stripCarriageReturn(this.#decoder.decode(line)),
-            partial: false,
-          },
+          : this.#lineOf(line, false),
       );
       start = newline + 1;
     }
@@ -144,8 +157,23 @@ export class LineSplitter {
     this.#oversizeHead = null;
     if (head !== null) return { kind: "oversize", bytes, head, partial };
     const only = parts.length === 1 ? parts[0] : undefined;
-    const text = this.#decoder.decode(only ?? concat(parts, bytes));
-    return { kind: "line", text: stripCarriageReturn(text), partial };
+    return this.#lineOf(only ?? concat(parts, bytes), partial);
+  }
+
+  #lineOf(bytes: Uint8Array, partial: boolean): LineItem {
+    const text = this.#decode(bytes);
+    return text === null
+      ? { kind: "line", text: "", partial, notUtf8: true }
+      : { kind: "line", text: stripCarriageReturn(text), partial };
+  }
+
+  /** The text of `bytes`; null when a strict decoder finds them not UTF-8. */
+  #decode(bytes: Uint8Array): string | null {
+    try {
+      return this.#decoder.decode(bytes);
+    } catch {
+      return null;
+    }
   }
 
   /** The first `headBytes` of some pieces as text, without a character cut in half. */
@@ -158,7 +186,8 @@ export class LineSplitter {
       bytes.set(take, filled);
       filled += take.length;
     }
-    return this.#decoder.decode(bytes.subarray(0, filled)).replace(
+    // Lenient even when strict: a head is only shown, and may end mid-character.
+    return HEAD_DECODER.decode(bytes.subarray(0, filled)).replace(
       /\uFFFD$/,
       "",
     );

@@ -160,24 +160,43 @@ for (const transport of TRANSPORTS) {
           await expectError(
             b({ cmd: "answer", id: asked.id, answer: "no", by: "operator" }),
             "forbidden",
-            /not asked of "b"/,
+            /Cannot answer as the operator on agent "b"'s socket/,
+          );
+          // Its own socket is the agent's too: it cannot play the operator for itself.
+          await expectError(
+            a({ cmd: "answer", id: asked.id, answer: "yes", by: "operator" }),
+            "forbidden",
+            /Cannot answer as the operator on agent "a"'s socket/,
           );
           await expectError(
             b({ cmd: "cancel_loose_end", kind: "question", id: asked.id }),
             "not_found",
             /question/,
           );
+          const boss = hive.connect("boss");
+          await expectError(
+            boss({
+              cmd: "answer",
+              id: asked.id,
+              answer: "no",
+              by: "operator",
+              agent: "b",
+            }),
+            "forbidden",
+            /not asked of "b"/,
+          );
           assert.deepEqual(
-            await a({
+            await boss({
               cmd: "answer",
               id: asked.id,
               answer: "yes",
               by: "operator",
+              agent: "a",
             }),
             { ok: true },
           );
           await expectError(
-            a({ cmd: "answer", id: asked.id, answer: "no", by: "operator" }),
+            boss({ cmd: "answer", id: asked.id, answer: "no", by: "operator" }),
             "conflict",
             /answered/,
           );

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BrokerError } from "../../lib/broker/broker_api.ts";
 import { startHive } from "../../lib/broker/hive.ts";
+import { parseHiveArgs, runHive } from "../../lib/commands/hive_command.ts";
 import { MAX_REQUEST_BYTES } from "../../lib/broker/socket_server.ts";
 import { SocketBroker } from "../../lib/broker/socket_client.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
@@ -52,7 +53,11 @@ async function rawConnection(path: string) {
       return JSON.parse(line);
     },
     async close() {
-      conn.close();
+      try {
+        conn.close();
+      } catch {
+        // Closed by the broker already.
+      }
       await lines.cancel().catch(() => {});
     },
   };
@@ -61,7 +66,8 @@ async function rawConnection(path: string) {
 Deno.test("socket: bad lines get a clear error and the connection stays usable", async () => {
   await withHive(async (sockets) => {
     const path = sockets.get("a")!;
-    assert.equal(Deno.statSync(path).mode! & 0o777, 0o660);
+    // The socket is the agent's identity: only the hive's user may open it.
+    assert.equal(Deno.statSync(path).mode! & 0o777, 0o600);
     const conn = await rawConnection(path);
     try {
       await conn.write('{"cmd":"whoami"}\n{"cmd":"status"}\n\n');
@@ -215,3 +221,169 @@ Deno.test("socket client: reconnects when the broker blinks; an abandoned long-p
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("socket: a line that is not UTF-8 is refused, not repaired", async () => {
+  await withHive(async (sockets) => {
+    const conn = await rawConnection(sockets.get("a")!);
+    const b = new SocketBroker(sockets.get("b")!);
+    try {
+      const head = new TextEncoder().encode('{"cmd":"send","to":"b","body":"');
+      const tail = new TextEncoder().encode('"}\n');
+      await conn.write(new Uint8Array([...head, 0xff, 0xfe, ...tail]));
+      const refused = await conn.readLine();
+      assert.deepEqual([refused.ok, refused.code], [false, "invalid"]);
+      assert.match(String(refused.error), /not valid UTF-8/);
+      assert.equal(await b.inboxDepth("b"), 0, "nothing was sent");
+      await conn.write('{"cmd":"send","to":"b","body":"fine"}\n');
+      assert.equal((await conn.readLine()).ok, true);
+    } finally {
+      await conn.close();
+      await b.close();
+    }
+  });
+});
+
+Deno.test("socket: one socket serves at most --max-connections; the rest get an error and the others are untouched", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "socket-cap-" });
+  const hive = await startHive({
+    socketDir: dir,
+    agents: ["a", "b"],
+    manager: "boss",
+    db: `${dir}/b.sqlite`,
+    maxConnections: 3,
+  }, { log: createMemoryLogger() });
+  const open: Awaited<ReturnType<typeof rawConnection>>[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const conn = await rawConnection(hive.sockets.get("a")!);
+      open.push(conn);
+      await conn.write('{"cmd":"whoami"}\n');
+      assert.equal((await conn.readLine()).agent, "a");
+    }
+    const extra = await rawConnection(hive.sockets.get("a")!);
+    open.push(extra);
+    const refused = await extra.readLine();
+    assert.deepEqual([refused.ok, refused.code], [false, "unavailable"]);
+    assert.match(String(refused.error), /already serves 3, the most it takes/);
+    await assert.rejects(extra.readLine(), /connection closed/);
+    const b = await rawConnection(hive.sockets.get("b")!);
+    open.push(b);
+    await b.write('{"cmd":"ping"}\n');
+    const pong = await b.readLine();
+    assert.equal(pong.pong, true);
+    const boss = await rawConnection(hive.sockets.get("boss")!);
+    open.push(boss);
+    await boss.write('{"cmd":"ping"}\n');
+    const sockets = (await boss.readLine()).sockets as Record<
+      string,
+      { accepting: boolean; connections: number; refused: number }
+    >;
+    assert.deepEqual(
+      [sockets.a!.accepting, sockets.a!.connections, sockets.a!.refused],
+      [true, 3, 1],
+    );
+    // One closed, one more is served.
+    await open.shift()!.close();
+    await delay(50);
+    const again = await rawConnection(hive.sockets.get("a")!);
+    open.push(again);
+    await again.write('{"cmd":"whoami"}\n');
+    assert.equal((await again.readLine()).agent, "a");
+  } finally {
+    for (const conn of open) await conn.close();
+    await hive.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const HIVE_ENTRY = new URL("../fixtures/hive_entry.ts", import.meta.url)
+  .pathname;
+
+Deno.test("socket: out of descriptors, every socket's accept loop waits and recovers; hive --ping sees it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "socket-emfile-" });
+  // A low descriptor limit and no per-socket cap: one agent's connections use up the table.
+  const hive = new Deno.Command("sh", {
+    args: [
+      "-c",
+      `ulimit -n 120 && exec "$0" run -A --frozen "$1" hive --socket-dir "$2" --agents a,b --max-connections 1000`,
+      Deno.execPath(),
+      HIVE_ENTRY,
+      dir,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const flood: Deno.UnixConn[] = [];
+  const ping = async (name: string) => {
+    const conn = await rawConnection(`${dir}/${name}/mcp.sock`);
+    try {
+      await conn.write('{"cmd":"ping"}\n');
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const silence = new Promise<never>((_, reject) =>
+        timer = setTimeout(
+          () => reject(new Error(`${name}'s socket does not answer`)),
+          10_000,
+        )
+      );
+      return await Promise.race([conn.readLine(), silence]).finally(() =>
+        clearTimeout(timer)
+      );
+    } finally {
+      await conn.close();
+    }
+  };
+  try {
+    while (!(await exists(`${dir}/b/mcp.sock`))) await delay(50);
+    for (let i = 0; i < 200; i++) {
+      try {
+        flood.push(
+          await Deno.connect({ transport: "unix", path: `${dir}/a/mcp.sock` }),
+        );
+      } catch {
+        break; // The backlog is full: the hive is out of descriptors.
+      }
+    }
+    // While the table is full, b is knocked on too (its accept fails as well).
+    const knock = await Deno.connect({
+      transport: "unix",
+      path: `${dir}/b/mcp.sock`,
+    });
+    flood.push(knock);
+    await delay(500);
+    for (const conn of flood.splice(0)) conn.close();
+    const pong = await ping("b");
+    assert.equal(pong.ok, true, JSON.stringify(pong));
+    const health = (await ping("manager")).sockets as Record<
+      string,
+      { accepting: boolean; accept_errors: number }
+    >;
+    assert.ok(health.a!.accept_errors > 0, JSON.stringify(health));
+    assert.equal(health.a!.accepting, true);
+    assert.equal(health.b!.accepting, true);
+    const log = createMemoryLogger();
+    const output: string[] = [];
+    assert.equal(
+      await runHive(
+        parseHiveArgs(["--socket-dir", dir, "--ping"]),
+        { log, write: (text) => output.push(text) },
+      ),
+      0,
+    );
+    assert.match(output.join(""), /"pong":true/);
+  } finally {
+    for (const conn of flood) conn.close();
+    hive.kill("SIGTERM");
+    await hive.status;
+    await hive.stderr.cancel();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

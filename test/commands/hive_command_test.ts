@@ -21,6 +21,9 @@ Deno.test("parseHiveArgs reads the flags and names the bad one", () => {
       manager: "m",
       db: "/run/hive/hyperhive-broker.sqlite",
       page: null,
+      maxConnections: 64,
+      maxQueued: 1000,
+      ping: false,
     },
   );
   assert.deepEqual(
@@ -43,6 +46,15 @@ Deno.test("parseHiveArgs reads the flags and names the bad one", () => {
       allowedHosts: ["hive.lan"],
       allowEmbed: [],
     },
+  );
+  assert.equal(
+    parseHiveArgs(["--socket-dir", "/d", "--max-connections", "5"])
+      .maxConnections,
+    5,
+  );
+  assert.equal(
+    parseHiveArgs(["--socket-dir", "/d", "--max-queued", "20"]).maxQueued,
+    20,
   );
   assert.equal(
     parseHiveArgs(["--socket-dir", "/d", "--db", "/x.sqlite"]).db,
@@ -70,6 +82,8 @@ Deno.test("parseHiveArgs reads the flags and names the bad one", () => {
       "--ui-token",
       " ",
     ], "--ui-token"],
+    [["--socket-dir", "/d", "--max-connections", "0"], "--max-connections"],
+    [["--socket-dir", "/d", "--max-queued", "1e3"], "--max-queued"],
   ];
   for (const [args, flag] of cases) {
     assert.throws(

@@ -1,10 +1,12 @@
 /**
  * Several harnesses on one machine sharing one `hive` broker, through real claude turns and the
- * MCP tools: agent A messages B and B wakes for it; A asks the operator, who answers from A's
- * page, and A wakes with the answer; the manager lists every agent and messages one.
+ * MCP tools: agent A messages B and B wakes for it; A asks the operator, who answers on the
+ * manager's socket (A's own socket, hence A's page, cannot answer as the operator), and A wakes
+ * with the answer; the manager lists every agent and messages one.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { SocketBroker } from "../../lib/broker/socket_client.ts";
 import { startScriptedApi, text, toolCalls } from "../fixtures/scripted_api.ts";
 import {
   DENO,
@@ -136,11 +138,25 @@ Deno.test("two agents and a manager hold a conversation through one hive broker"
     ]);
     const stateBefore = await alice.get("/api/state");
     assert.equal(stateBefore.status, 200);
-    const answered = await alice.post(
+    // Alice's page reaches the broker through alice's socket, which alice's claude holds too:
+    // an answer as the operator from there would be the agent answering itself.
+    const refused = await alice.post(
       `/api/questions/${questions[0]!.id}/answer`,
       { answer: "yes" },
     );
-    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    assert.match(
+      String(refused.body.error),
+      /Cannot answer as the operator on agent "alice"'s socket/,
+    );
+    const operator = new SocketBroker(join(socketDir, "boss", "mcp.sock"), {
+      role: "manager",
+    });
+    try {
+      await operator.answerQuestion(questions[0]!.id, "yes");
+    } finally {
+      await operator.close();
+    }
     const aliceEvents = await waitForEvent(
       alice!,
       (event) => event.kind === "turn_start" && event.from === "system",

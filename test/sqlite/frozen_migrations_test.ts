@@ -33,6 +33,7 @@ const LANDED: Record<string, { steps: readonly Migration[]; pins: string[] }> =
       pins: [
         "940210b0df56f7290c3375655d341d333c37471cb1c44b71435de116a3c3ab52",
         "f9e19742f3a2931fb99a504261318248a386c8fb603931713962735a8bc2f0a7",
+        "4cee647866cf7e8e438665d02e6fd2c00d3dfd4058355c6a45019fbf5ba8f9d1",
       ],
     },
   };
