@@ -47,6 +47,9 @@ export const STATE_FILES = {
 export const DEFAULT_MODEL = "haiku";
 
 /** claude's coding tools, plus every tool of our MCP server. */
+/** `--keep-warm`'s default: a warm claude idle ten minutes is closed (SPEC §10). */
+export const DEFAULT_KEEP_WARM_SECONDS = 600;
+
 export const DEFAULT_ALLOWED_TOOLS = [
   "Bash",
   "Read",

@@ -13,6 +13,7 @@ import { AgentState } from "./turn/agent_state.ts";
 import {
   type ConfigEnvironment,
   DEFAULT_ALLOWED_TOOLS,
+  DEFAULT_KEEP_WARM_SECONDS,
   type Role,
   type StatePaths,
   statePaths,
@@ -29,6 +30,9 @@ import { type SelfCommand, writeRuntimeFiles } from "./claude/runtime_files.ts";
 import { openDatabase } from "./sqlite/open.ts";
 import { StoreHealth } from "./sqlite/store_health.ts";
 import { TurnLoop } from "./turn/turn_loop.ts";
+import { ColdTurnRunner, type TurnRunner } from "./turn/claude_runner.ts";
+import { WarmTurnRunner } from "./turn/warm_turn_runner.ts";
+import { CostLedger, parseCostMark } from "./turn/turn_cost.ts";
 import {
   claudeLoginFile,
   credentialFingerprint,
@@ -72,6 +76,8 @@ export interface HarnessOptions {
   cwd: string | undefined;
   model: string | undefined;
   allowedTools: string[] | undefined;
+  /** Seconds a warm claude may idle before it is closed; 0 = a fresh claude per turn (default 600). */
+  keepWarmSeconds?: number;
   version: string;
   self: SelfCommand;
   /** Required of every request when set. */
@@ -98,6 +104,8 @@ export interface HarnessDeps {
   graceMs?: number;
   /** Secrets to redact (shared with the logger); those of `baseEnv` by default. */
   secrets?: SecretValues;
+  /** How long a warm claude may take to answer a wake-up before it counts as hung. */
+  warmAnswerTimeoutMs?: number;
 }
 
 /** The assembled parts, for routers and tests. */
@@ -261,6 +269,11 @@ export async function startHarness(
       return stored;
     },
   };
+  const runner = turnRunner(options, deps, {
+    costs: costLedger(join(paths.runtimeDir, "claude-cost-mark.json"), log),
+    emit,
+    now,
+  });
   const loop = new TurnLoop({
     agent: options.agent,
     role: options.role,
@@ -278,6 +291,7 @@ export async function startHarness(
         log,
         ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),
       }),
+    runner,
     locateClaude: locate,
     cwd,
     baseEnv: deps.baseEnv,
@@ -360,6 +374,7 @@ export async function startHarness(
         login,
         health,
         statusText,
+        claude: () => loop.claude(),
         emit,
       }),
       createControlRoutes({ gate }),
@@ -393,6 +408,7 @@ export async function startHarness(
       await reporting.catch((error) =>
         log.error("Fleet reporting ended with an error", { error })
       );
+      await runner.close();
       login.stop();
       hub.close();
       bus.close();
@@ -426,6 +442,55 @@ function lastEndedAt(turnStats: TurnStatsRecorder): number | null {
   } catch {
     return null;
   }
+}
+
+/** Warm turns unless `--keep-warm 0` (SPEC §10). */
+function turnRunner(
+  options: HarnessOptions,
+  deps: HarnessDeps,
+  parts: {
+    costs: CostLedger;
+    emit: (event: Parameters<Bus["emit"]>[0]) => unknown;
+    now: () => number;
+  },
+): TurnRunner {
+  const keepWarmSeconds = options.keepWarmSeconds ?? DEFAULT_KEEP_WARM_SECONDS;
+  if (keepWarmSeconds <= 0) {
+    return new ColdTurnRunner({ costs: parts.costs, now: parts.now });
+  }
+  return new WarmTurnRunner({
+    keepWarmMs: keepWarmSeconds * 1000,
+    costs: parts.costs,
+    emit: parts.emit,
+    log: deps.log,
+    now: parts.now,
+    ...(deps.warmAnswerTimeoutMs !== undefined
+      ? { answerTimeoutMs: deps.warmAnswerTimeoutMs }
+      : {}),
+  });
+}
+
+/**
+ * The cost ledger, its saved mark kept in a file: after a harness restart, the next
+ * `--continue` restores the session's running total, and the first turn's cost is the rest.
+ */
+function costLedger(path: string, log: Logger): CostLedger {
+  let text: string | null = null;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    // No mark yet: a fresh state dir.
+  }
+  return new CostLedger({
+    restored: parseCostMark(text),
+    save: (mark) => {
+      try {
+        Deno.writeTextFileSync(path, JSON.stringify(mark));
+      } catch (error) {
+        log.warn("Cannot save the session's cost mark", { path, error });
+      }
+    },
+  });
 }
 
 function readStatusText(path: string): string | null {

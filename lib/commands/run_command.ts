@@ -4,7 +4,11 @@
  * text is also the program's `--help`, listing every subcommand.
  */
 import type { ConfigEnvironment, Role } from "../config.ts";
-import { resolveAgentName, resolveStateDir } from "../config.ts";
+import {
+  DEFAULT_KEEP_WARM_SECONDS,
+  resolveAgentName,
+  resolveStateDir,
+} from "../config.ts";
 import { createLogger } from "../log.ts";
 import { SecretValues } from "../secret_values.ts";
 import { startHarness } from "../harness.ts";
@@ -52,6 +56,8 @@ Options of run:
   --allowed-tools LIST   passed to claude as --allowedTools (default coding tools + mcp__hyperhive)
   --budget-daily-usd X   no turn starts once today's (UTC) recorded cost reaches X dollars
   --max-failed-turns N   pause after N failed turns in a row (default 5; 0 = never)
+  --keep-warm SECONDS    keep one claude alive between turns, closed after SECONDS idle
+                         (default 600; 0 = a fresh claude per turn)
 ${PAGE_EXPOSURE_USAGE}  --help                 this text
 
 Subcommands:
@@ -77,6 +83,8 @@ export interface RunOptions {
   model: string | undefined;
   uiToken: string | undefined;
   allowedTools: string[] | undefined;
+  /** Seconds a warm claude may idle before it is closed; 0 = a fresh claude per turn. */
+  keepWarmSeconds: number;
   /** Who may reach and frame the page beyond its own address. */
   exposure: PageExposure;
   /** Today's (UTC) spend at which no turn starts; null for none. */
@@ -97,6 +105,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     model: { type: "string" },
     "ui-token": { type: "string" },
     "allowed-tools": { type: "string" },
+    "keep-warm": { type: "string" },
     ...PAGE_EXPOSURE_FLAGS,
     "budget-daily-usd": { type: "string" },
     "max-failed-turns": { type: "string", default: "5" },
@@ -122,6 +131,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     // An empty token counts as none (SPEC §6).
     uiToken: values["ui-token"]?.trim() || undefined,
     allowedTools: parseToolList(values["allowed-tools"]),
+    keepWarmSeconds: parseKeepWarm(values["keep-warm"]),
     exposure: parsePageExposure(values),
     budgetDailyUsd: parseBudget(values["budget-daily-usd"]),
     maxFailedTurns: parseCount(
@@ -152,6 +162,22 @@ function parseCount(value: string | undefined, flag: string): number {
     );
   }
   return Number(value);
+}
+
+/** A whole number of seconds, 0 up to a day (a timer cannot hold much more). */
+function parseKeepWarm(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_KEEP_WARM_SECONDS;
+  const seconds = Number(value);
+  if (
+    value.trim() === "" || !Number.isInteger(seconds) || seconds < 0 ||
+    seconds > 86_400
+  ) {
+    throw new UsageError(
+      `--keep-warm must be whole seconds from 0 to 86400, got "${value}"`,
+      "--keep-warm",
+    );
+  }
+  return seconds;
 }
 
 function parsePort(value: string | undefined): number {
@@ -228,6 +254,7 @@ export async function runAgent(
     cwd: options.cwd,
     model: options.model,
     allowedTools: options.allowedTools,
+    keepWarmSeconds: options.keepWarmSeconds,
     version,
     self: currentSelfCommand(),
     uiToken,

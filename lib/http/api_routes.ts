@@ -13,6 +13,7 @@ import type { LiveEvent } from "../wire/events.ts";
 import type { LoginFlow } from "../claude/login_flow.ts";
 import type { ModelSetting } from "../turn/model_setting.ts";
 import type { StoreHealth } from "../sqlite/store_health.ts";
+import type { ClaudeSnapshot } from "../turn/claude_runner.ts";
 import { readJsonObject, requireId, requireString } from "./json_body.ts";
 import { settleWithin, TIMED_OUT } from "../timeout.ts";
 
@@ -39,6 +40,8 @@ export interface ApiRoutesDeps {
   health: StoreHealth;
   /** The agent's `set_status` text, or null. */
   statusText: () => string | null;
+  /** The claude serving the agent (`/api/state.claude`): pid, warm, started_at, turns, rss_bytes. */
+  claude?: () => ClaudeSnapshot | null;
   emit: (event: LiveEvent) => unknown;
   /** How long a broker call may take before the route answers without it. */
   brokerTimeoutMs?: number;
@@ -82,6 +85,7 @@ export function createApiRoutes(deps: ApiRoutesDeps): Hono {
       current_wake: snapshot.current_wake,
       login: { ...login, credential: deps.credentials.kind() },
       stores: deps.health.report(),
+      claude: deps.claude?.() ?? null,
       version: deps.version,
     });
   });

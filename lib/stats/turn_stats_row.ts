@@ -68,6 +68,8 @@ export interface TurnEnding {
   compactFailed: boolean;
   /** Why claude could not even start (missing binary), if so. */
   spawnError: string | null;
+  /** Why a warm claude was given up under this turn (it died, hung, printed garbage), if so. */
+  fault?: string | null;
 }
 
 const PROMPT_TOO_LONG = /prompt is too long/i;
@@ -87,6 +89,7 @@ export function classifyTurn(
   if (ending.spawnError !== null) {
     return { result_kind: "failed", note: ending.spawnError };
   }
+  if (ending.fault) return { result_kind: "failed", note: ending.fault };
   // prompt_too_long is a kind of failure: an ok turn may quote the phrase in its answer.
   const ok = ending.exitCode === 0 && ending.result?.is_error === false &&
     !ending.compactFailed;
@@ -158,6 +161,11 @@ export interface ObservedInvocation {
   /** How claude ended. */
   ending: TurnEnding;
   observed: InvocationObservations;
+  /**
+   * This turn's cost: the result line's `total_cost_usd` runs on over the session (across warm
+   * turns and `--continue`), so the runner subtracts what came before; null when unknown.
+   */
+  costUsd: number | null;
   /** Asked of the broker after the turn; null when it did not answer in time (never a made-up 0). */
   openThreads: number | null;
   openReminders: number | null;
@@ -184,7 +192,7 @@ export function buildTurnRow(invocation: ObservedInvocation): TurnStatsRow {
     "last_cache_read_input_tokens": last?.cache_read_input_tokens ?? null,
     "last_cache_creation_input_tokens": last?.cache_creation_input_tokens ??
       null,
-    "cost_usd": numberOrNull(ending.result?.total_cost_usd),
+    "cost_usd": invocation.costUsd,
     "num_turns": numberOrNull(ending.result?.num_turns),
     // The result line's id is the one `--continue` resumes; earlier lines may name another.
     "session_id": typeof ending.result?.session_id === "string"

@@ -20,7 +20,13 @@ import {
   type TurnStart,
 } from "../stats/turn_stats_row.ts";
 import type { TurnStatsSink } from "../stats/turn_stats_recorder.ts";
-import { runInvocation, type SpawnClaude } from "./turn_runner.ts";
+import type { SpawnClaude } from "./turn_runner.ts";
+import {
+  type ClaudeSnapshot,
+  ColdTurnRunner,
+  type TurnRunner,
+} from "./claude_runner.ts";
+import { CostLedger } from "./turn_cost.ts";
 import type { TurnSignal } from "./turn_observer.ts";
 import { Poke } from "./poke.ts";
 import { ContinueMarker } from "./continue_marker.ts";
@@ -41,6 +47,8 @@ export interface TurnLoopDeps {
   credentials: CredentialStore;
   files: RuntimeFiles;
   spawn: SpawnClaude;
+  /** How turns reach claude (warm or cold); a cold runner when absent. */
+  runner?: TurnRunner;
   locateClaude: () => { path: string } | { path: null; searched: string };
   cwd: string;
   /** The environment claude starts from (without the harness's own secrets). */
@@ -74,12 +82,15 @@ interface TurnOutcome {
   cancelled: boolean;
   /** The wake-up must wait in the inbox (rate limit, login) rather than be marked delivered. */
   hold: boolean;
+  /** A warm claude failed under this turn: the wake-up runs once more on a fresh one. */
+  fault: boolean;
 }
 
 /** The running loop and its commands. */
 export class TurnLoop {
   #deps: TurnLoopDeps;
   #now: () => number;
+  #runner: TurnRunner;
   #poke = new Poke();
   #cancel: AbortController | null = null;
   #skipContinueOnce = false;
@@ -92,6 +103,13 @@ export class TurnLoop {
   constructor(deps: TurnLoopDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#runner = deps.runner ??
+      new ColdTurnRunner({ costs: new CostLedger(), now: this.#now });
+  }
+
+  /** The claude serving this agent (`/api/state.claude`), or null. */
+  claude(): ClaudeSnapshot | null {
+    return this.#runner.snapshot();
   }
 
   /** Whether the loop runs (for `/healthz`). */
@@ -102,6 +120,10 @@ export class TurnLoop {
   /** Next turn runs without `--continue` (one-shot). */
   requestNewSession(): void {
     this.#skipContinueOnce = true;
+    // A warm claude holds the old session: end it now (or when its turn ends).
+    this.#runner.endSession().catch((error) =>
+      this.#deps.log.error("Cannot end the warm claude", { error })
+    );
   }
 
   /** Run `/compact` as a turn when idle; false while a turn runs. */
@@ -275,7 +297,16 @@ export class TurnLoop {
       unread: wakeup.unread,
     });
     let last = first;
-    if (first.resultKind === "prompt_too_long" && !first.cancelled) {
+    if (first.fault) {
+      // The warm claude failed under it, not the wake-up: run it once more on a fresh claude.
+      last = await this.#runTurn({
+        purpose: "retry",
+        prompt,
+        wakeFrom: wakeup.from,
+        body: wakeup.body,
+        unread: wakeup.unread,
+      });
+    } else if (first.resultKind === "prompt_too_long" && !first.cancelled) {
       const compact = await this.#runTurn({
         purpose: "compact",
         prompt: "/compact",
@@ -317,8 +348,11 @@ export class TurnLoop {
     const located = deps.locateClaude();
     const model = deps.model.current;
     const startedAt = Math.floor(this.#now() / 1000);
-    const continueSession = turn.purpose !== "wake"
+    // A compact always continues; a retry continues whatever session there is.
+    const continueSession = turn.purpose === "compact"
       ? true
+      : turn.purpose === "retry"
+      ? deps.continueMarker.matches(deps.cwd)
       : !this.#takeSkipContinue() && deps.continueMarker.matches(deps.cwd);
     deps.state.setUnread(turn.unread);
     deps.state.setCurrentWake({ from: turn.wakeFrom, body: turn.body });
@@ -347,35 +381,38 @@ export class TurnLoop {
       const stale = this.#credentialsVersion !== credentialsAtStart;
       hold = this.#onSignal(signal, stale) || hold;
     };
-    const { ending, observer, durationMs } = await runInvocation({
-      command: located.path ?? "claude",
-      prompt: turn.prompt,
-      model,
-      continueSession,
-      cwd: deps.cwd,
-      env: {
-        ...deps.baseEnv,
-        ...deps.credentials.env(),
-        DISABLE_AUTO_COMPACT: "1",
-      },
-      files: deps.files,
-      allowedTools: deps.allowedTools,
-      maxBudgetUsd: deps.gate?.remainingUsd() ?? null,
-    }, {
-      spawn: deps.spawn,
-      emit: deps.emit,
-      log: deps.log,
-      onSignal,
-      cancel: this.#cancel.signal,
-      ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),
-      ...(deps.monotonic ? { monotonic: deps.monotonic } : {}),
-    });
+    const { ending, observer, durationMs, costUsd, fault } = await this
+      .#runner.run({
+        command: located.path ?? "claude",
+        prompt: turn.prompt,
+        model,
+        continueSession,
+        cwd: deps.cwd,
+        env: {
+          ...deps.baseEnv,
+          ...deps.credentials.env(),
+          DISABLE_AUTO_COMPACT: "1",
+        },
+        files: deps.files,
+        allowedTools: deps.allowedTools,
+        maxBudgetUsd: deps.gate?.remainingUsd() ?? null,
+      }, {
+        spawn: deps.spawn,
+        emit: deps.emit,
+        log: deps.log,
+        onSignal,
+        cancel: this.#cancel.signal,
+        ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),
+        ...(deps.monotonic ? { monotonic: deps.monotonic } : {}),
+      });
     this.#cancel = null;
     if (ending.spawnError !== null) {
       deps.state.setStatus("claude_missing", ending.spawnError);
       hold = true;
     }
     if (observer.sessionId !== null) deps.continueMarker.remember(deps.cwd);
+    // A fault of the warm claude fails the turn with its own words, whatever it printed.
+    if (fault !== null) ending.fault = fault;
     const { result_kind: resultKind, note } = classifyTurn(ending);
     if (resultKind === "ok") deps.loginHold?.release();
     if (
@@ -395,6 +432,8 @@ export class TurnLoop {
       durationMs,
       ending,
       observed: observer,
+      // The result line's total_cost_usd runs on over the session: the runner gives this turn's.
+      costUsd,
       openThreads,
       openReminders,
     });
@@ -412,6 +451,7 @@ export class TurnLoop {
       resultKind,
       cancelled: ending.cancelled,
       hold: hold && !ending.cancelled,
+      fault: fault !== null && !ending.cancelled,
     };
   }
 

@@ -18,11 +18,19 @@ export type { StdoutItem };
 
 /** A running claude child. */
 export interface ClaudeChild {
+  /** Its pid, where the spawner knows it. */
+  pid?: number;
   lines: AsyncIterable<StdoutItem>;
   stderrLines: AsyncIterable<string>;
   exited: Promise<{ code: number | null; signal: string | null }>;
   /** Ask it to stop, then kill it and every descendant after the grace period. */
   stop(options?: { graceMs?: number }): Promise<unknown>;
+  /** Write one JSON line to its stdin (a warm claude: `--input-format stream-json`). */
+  send?(message: Record<string, unknown>): Promise<void>;
+  /** Close its stdin: a warm claude then finishes and exits by itself. */
+  endInput?(): Promise<void>;
+  /** Ask it to stop the turn under way (the interrupt control request) without ending. */
+  interrupt?(): Promise<void>;
 }
 
 /** What a spawner is given. */
@@ -32,6 +40,8 @@ export interface SpawnRequest {
   cwd: string;
   env: Record<string, string>;
   stdinText: string;
+  /** Keep stdin open after `stdinText` (a warm claude fed one JSON line per turn). */
+  keepStdinOpen?: boolean;
 }
 
 /** Starts claude; throws when the binary cannot be started. */
@@ -69,6 +79,8 @@ export interface InvocationOptions {
   cancel?: AbortSignal;
   graceMs?: number;
   monotonic?: () => number;
+  /** Told of the child once it runs (the cold runner shows it in `/api/state.claude`). */
+  onSpawned?: (child: ClaudeChild) => void;
 }
 
 /** The argv of one turn (SPEC §4.3). */
@@ -130,6 +142,7 @@ export async function runInvocation(
       env: request.env,
       stdinText: request.prompt,
     });
+    options.onSpawned?.(child);
   } catch (error) {
     ending.spawnError = errorMessage(error);
     emit(noteEvent(ending.spawnError));
@@ -179,34 +192,44 @@ async function pumpStdout(
   onSignal: ((signal: TurnSignal) => void) | undefined,
 ): Promise<void> {
   for await (const item of lines) {
-    switch (item.kind) {
-      case "object": {
-        emit(streamEvent(item.value));
-        for (const signal of observer.observe(item.value)) onSignal?.(signal);
-        break;
-      }
-      case "not_json":
-        if (item.text.trim() !== "") {
-          emit(
-            noteEvent(
-              `claude printed a line that is not a JSON object${
-                item.partial ? " (cut off at exit)" : ""
-              }: ${item.text}`,
-            ),
-          );
-        }
-        break;
-      case "oversize":
+    handleStdoutItem(item, observer, emit, onSignal);
+  }
+}
+
+/** One stdout item of a turn: a `stream` event the observer reads, or a note. */
+export function handleStdoutItem(
+  item: StdoutItem,
+  observer: TurnObserver,
+  emit: (event: LiveEvent) => unknown,
+  onSignal: ((signal: TurnSignal) => void) | undefined,
+): void {
+  switch (item.kind) {
+    case "object": {
+      emit(streamEvent(item.value));
+      for (const signal of observer.observe(item.value)) onSignal?.(signal);
+      break;
+    }
+    case "not_json":
+      if (item.text.trim() !== "") {
         emit(
           noteEvent(
-            `claude printed a ${item.bytes}-byte line, over the 16 MiB limit; skipped. It began: ${item.head}`,
+            `claude printed a line that is not a JSON object${
+              item.partial ? " (cut off at exit)" : ""
+            }: ${item.text}`,
           ),
         );
-        break;
-      default: {
-        const never: never = item;
-        throw new TypeError(`Unknown stdout item: ${JSON.stringify(never)}`);
       }
+      break;
+    case "oversize":
+      emit(
+        noteEvent(
+          `claude printed a ${item.bytes}-byte line, over the 16 MiB limit; skipped. It began: ${item.head}`,
+        ),
+      );
+      break;
+    default: {
+      const never: never = item;
+      throw new TypeError(`Unknown stdout item: ${JSON.stringify(never)}`);
     }
   }
 }

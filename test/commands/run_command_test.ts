@@ -19,6 +19,7 @@ Deno.test("parseRunArgs() with no flags gives SPEC §2's defaults", () => {
     exposure: { allowedHosts: [], allowEmbed: [] },
     budgetDailyUsd: null,
     maxFailedTurns: 5,
+    keepWarmSeconds: 600,
   });
 });
 
@@ -56,6 +57,8 @@ Deno.test("parseRunArgs() reads every run flag", () => {
       "2.50",
       "--max-failed-turns",
       "3",
+      "--keep-warm",
+      "0",
     ]),
     {
       role: "manager",
@@ -75,6 +78,7 @@ Deno.test("parseRunArgs() reads every run flag", () => {
       },
       budgetDailyUsd: 2.5,
       maxFailedTurns: 3,
+      keepWarmSeconds: 0,
     },
   );
 });
@@ -110,6 +114,20 @@ Deno.test("parseRunArgs() refuses a bad budget or breaker limit, naming the flag
       assertUsageError(() => parseRunArgs(args), args[0]!);
     });
   }
+});
+
+Deno.test("parseRunArgs() refuses a --keep-warm that is not whole seconds", async (t) => {
+  for (const value of ["-1", "1.5", "ten", "", "86401"]) {
+    await t.step(
+      JSON.stringify(value),
+      () =>
+        assertUsageError(
+          () => parseRunArgs(["--keep-warm", value]),
+          "--keep-warm",
+        ),
+    );
+  }
+  assert.equal(parseRunArgs(["--keep-warm", "30"]).keepWarmSeconds, 30);
 });
 
 Deno.test("parseRunArgs() accepts ports 0 to 65535", async (t) => {

@@ -34,6 +34,9 @@ Deno.test("SIGKILL mid-turn, restart: nothing lost, seq resumes, the wake-up com
       (event) => event.kind === "stream" && event.type === "system",
     );
     await waitUntilRequested(api);
+    const oldClaude = (await first.get("/api/state")).body.claude as {
+      pid: number;
+    };
     const status = await first.kill();
     assert.equal(status.signal, "SIGKILL");
     const oldMaxSeq = Math.max(...before.map((event) => Number(event.seq)));
@@ -74,16 +77,16 @@ Deno.test("SIGKILL mid-turn, restart: nothing lost, seq resumes, the wake-up com
     assert.equal(new Set(seqs).size, seqs.length, "no duplicate seq");
     assert.equal(turnEnds(after).length, 1, "only the new boot's turn ended");
 
-    const settings = join(first.stateDir, "runtime", "claude-settings.json");
-    const { stdout } = await new Deno.Command("pgrep", {
-      args: ["-f", settings],
-      stdout: "piped",
-    }).output();
+    // The new harness keeps its own claude warm; the dead one's must be gone.
     assert.equal(
-      new TextDecoder().decode(stdout).trim(),
-      "",
+      await processExists(oldClaude.pid),
+      false,
       "the dead harness's claude was killed at restart",
     );
+    const newClaude = (await second.get("/api/state")).body.claude as {
+      pid: number;
+    } | null;
+    assert.notEqual(newClaude?.pid, oldClaude.pid);
     const notes = eventsOf(after, "note").map((event) => String(event.text));
     assert.ok(
       notes.some((text) =>
@@ -138,4 +141,14 @@ async function waitUntilRequested(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   assert.ok(api.requests.length > 0, "claude reached the API");
+}
+
+/** Whether `pid` names a live process (not a zombie). */
+async function processExists(pid: number): Promise<boolean> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    return !/\) Z /.test(stat);
+  } catch {
+    return false;
+  }
 }

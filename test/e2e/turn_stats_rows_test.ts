@@ -1,6 +1,6 @@
 /**
  * One turn-stats row per real claude turn, asserted exactly: tokens equal to the `result` line's
- * usage, tool breakdowns counted by block, result kinds and notes, and the post-turn broker
+ * usage, cost the turn's share of the session's running total, tool breakdowns counted by block, result kinds and notes, and the post-turn broker
  * counts moving when the agent sets a reminder through its MCP tool.
  */
 import assert from "node:assert/strict";
@@ -133,19 +133,26 @@ Deno.test("each real turn leaves one exact row, read back from /api/turn-stats",
     );
     assert.equal(rows[4]!.result_kind, "failed");
     assert.match(String(rows[4]!.note), /API Error: 500/);
+    // total_cost_usd runs on over the session; each row holds its own turn's share.
+    const totals = results.map((result) => result.total_cost_usd as number);
     rows.forEach((row, index) =>
       assert.equal(
         row.cost_usd,
-        results[index]!.total_cost_usd,
-        "cost from the result line",
+        roundCost(totals[index]! - (index === 0 ? 0 : totals[index - 1]!)),
+        `row ${index + 1}'s cost is its turn's, not the running total`,
       )
     );
     assert.ok((rows[1]!.cost_usd as number) > 0);
+    assert.ok((rows[2]!.cost_usd as number) < totals[2]!);
   } finally {
     await harness.stop();
     await api.close();
   }
 });
+
+function roundCost(value: number): number {
+  return Math.round(value * 1e10) / 1e10;
+}
 
 function pick(row: Row): unknown[] {
   return [

@@ -291,6 +291,8 @@ Deno.test("buildTurnRow() turns an observed ok invocation into a §7 row, keys i
     durationMs: 12_345.6,
     ending: ending({ result }),
     observed,
+    // The runner's share of the running total: the first turn of a fresh session is all of it.
+    costUsd: 0.0125,
     openThreads: 2,
     openReminders: 0,
   });
@@ -332,6 +334,7 @@ Deno.test("buildTurnRow() of a crashed invocation: zero usage, NULL figures, the
     observed: observe([
       { type: "system", subtype: "init", "session_id": "s-stream" },
     ]),
+    costUsd: null,
     // The broker did not answer in time: NULL, never a made-up 0.
     openThreads: null,
     openReminders: null,
