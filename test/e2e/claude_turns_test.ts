@@ -295,7 +295,8 @@ Deno.test("a model switch is persisted, announced and used by the next turn", as
 });
 
 Deno.test("a usage limit holds the agent rate_limited until the reset it names, then the loop resumes", async () => {
-  const resetAt = Math.floor(Date.now() / 1000) + 3;
+  // Far enough ahead that a slow start on a loaded machine still sees the limit.
+  const resetAt = Math.floor(Date.now() / 1000) + 6;
   const api = startScriptedApi({
     script: [
       apiError(
