@@ -295,19 +295,18 @@ Deno.test("a model switch is persisted, announced and used by the next turn", as
 });
 
 Deno.test("a usage limit holds the agent rate_limited until the reset it names, then the loop resumes", async () => {
-  // Far enough ahead that a slow start on a loaded machine still sees the limit.
-  const resetAt = Math.floor(Date.now() / 1000) + 6;
-  const api = startScriptedApi({
-    script: [
+  const api = startScriptedApi();
+  await withHarness(api, async (harness) => {
+    // Named once the harness listens: a slow start on a loaded machine cannot eat the window.
+    const resetAt = Math.floor(Date.now() / 1000) + 6;
+    api.push(
       apiError(
         429,
         "rate_limit_error",
         `Claude AI usage limit reached|${resetAt}`,
       ),
       text("back again"),
-    ],
-  });
-  await withHarness(api, async (harness) => {
+    );
     await harness.post("/api/send", { body: "work" });
     const limited = await waitForState(
       harness,
