@@ -211,6 +211,16 @@ Deno.test({
         await row(page, "bob").getByRole("button", { name: "Pause" }).click();
         await waitForRowState(page, "bob", "paused");
         await waitForState(bob!, (state) => state.status === "paused");
+        // bob's own page says so, and how to go on.
+        const own = await browser.newPage();
+        await own.goto(bob!.url);
+        const hold = own.locator('[data-testid="hold"]');
+        await hold.waitFor({ timeout: 15_000 });
+        assert.match(
+          await hold.innerText(),
+          /paused from the host page: resume/,
+        );
+        await own.close();
         await bob!.post("/api/send", { body: "held while paused" });
         await sleep(3000);
         assert.equal(await turnStarts(bob!, "held while paused"), 0);
@@ -249,6 +259,12 @@ Deno.test({
             (await bob!.get("/api/state")).body.status,
             "over_budget",
           );
+          const own = await browser.newPage();
+          await own.goto(bob!.url);
+          await own.locator('[data-testid="hold"]', {
+            hasText: "raise the budget",
+          }).waitFor({ timeout: 15_000 });
+          await own.close();
           await budget.fill("100");
           await row(page, "bob").getByRole("button", { name: "Set budget" })
             .click();

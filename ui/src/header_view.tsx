@@ -41,6 +41,14 @@ const STATUS_TEXT: Record<string, string> = {
   "needs_login_in_progress": "logging in…",
   "rate_limited": "rate limited",
   "claude_missing": "claude missing",
+  paused: "paused",
+  "over_budget": "over budget",
+};
+
+// What lifts a hold, when the server's detail has not arrived yet.
+const HOLD_HINT: Record<string, string> = {
+  paused: "paused: resume to go on",
+  "over_budget": "over today's budget: raise it, or wait for the next UTC day",
 };
 
 /** The header bar. */
@@ -69,6 +77,11 @@ export function HeaderView(props: HeaderViewProps): JSX.Element {
         >
           {status}
         </span>
+        {HOLD_HINT[header.status] !== undefined && (
+          <span class="pill warn hold" role="status" data-testid="hold">
+            {header.statusDetail ?? HOLD_HINT[header.status]}
+          </span>
+        )}
         {props.connection !== "live" && (
           <span
             class="pill connection"
