@@ -91,3 +91,86 @@ Deno.test("runtimeLock() keeps the workspace's npm roots and what they depend on
   ]);
   assert.deepEqual(cut.workspace, full.workspace);
 });
+
+/** The deno cache the tests run on. */
+function denoDir(): string {
+  return Deno.env.get("DENO_DIR") ??
+    join(Deno.env.get("HOME") ?? "/root", ".cache", "deno");
+}
+
+/** A deno cache holding only the runtime lockfile's npm packages (hard links, else copies). */
+async function runtimeOnlyCache(target: string): Promise<void> {
+  const lock = JSON.parse(
+    await Deno.readTextFile(join(ROOT, RUNTIME_LOCK_NAME)),
+  ) as Lockfile;
+  const from = join(denoDir(), "npm", "registry.npmjs.org");
+  const to = join(target, "npm", "registry.npmjs.org");
+  for (const key of Object.keys(lock.npm ?? {})) {
+    const at = key.indexOf("@", 1);
+    const name = key.slice(0, at);
+    const version = key.slice(at + 1).split("_")[0]!;
+    await Deno.mkdir(join(to, name), { recursive: true });
+    for (const entry of ["registry.json", version]) {
+      const exists = await Deno.stat(join(to, name, entry)).then(
+        () => true,
+        () => false,
+      );
+      if (exists) continue;
+      const linked = await new Deno.Command("cp", {
+        args: ["-al", join(from, name, entry), join(to, name, entry)],
+        stderr: "null",
+      }).output();
+      if (!linked.success) {
+        const copied = await new Deno.Command("cp", {
+          args: ["-a", join(from, name, entry), join(to, name, entry)],
+        }).output();
+        assert.ok(copied.success, `copy ${name}/${entry}`);
+      }
+    }
+  }
+}
+
+Deno.test("the README's start and the compile listing need no package beyond the runtime lockfile's (offline)", async () => {
+  const cache = await Deno.makeTempDir({ prefix: "hive-runtime-cache-" });
+  try {
+    await runtimeOnlyCache(cache);
+    // An unreachable proxy: any package missing from the cache fails the command.
+    const env = {
+      DENO_DIR: cache,
+      HTTPS_PROXY: "http://127.0.0.1:9",
+      NO_COLOR: "1",
+      DENORT_BIN: DENO,
+    };
+    const run = (args: string[]) =>
+      new Deno.Command(DENO, {
+        args,
+        cwd: ROOT,
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const start = await run([
+      "task",
+      `--lock=${RUNTIME_LOCK_NAME}`,
+      "start",
+      "--help",
+    ]);
+    assert.equal(start.code, 0, new TextDecoder().decode(start.stderr));
+    assert.match(new TextDecoder().decode(start.stdout), /hive-harness/);
+    const listing = await run([
+      "task",
+      `--lock=${RUNTIME_LOCK_NAME}`,
+      "compile:files",
+    ]);
+    assert.equal(listing.code, 0, new TextDecoder().decode(listing.stderr));
+    // Why the README names the lockfile: deno task first installs its lockfile's every package.
+    const plain = await run(["task", "start", "--help"]);
+    assert.notEqual(plain.code, 0);
+    assert.match(
+      new TextDecoder().decode(plain.stderr),
+      /Download https:\/\/registry\.npmjs\.org\/(playwright-core|marked|preact|dompurify|parse-prometheus)/,
+    );
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
+});

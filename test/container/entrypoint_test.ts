@@ -157,7 +157,7 @@ Deno.test("the container serves the page on every interface behind the token, to
 
 Deno.test("the Containerfile builds the binary, runs it under tini with /state as a volume, claude installed, the page port exposed", async () => {
   const recipe = await Deno.readTextFile(join(ROOT, "Containerfile"));
-  assert.match(recipe, /deno task compile/);
+  assert.match(recipe, /deno task --lock=deno\.runtime\.lock compile/);
   assert.match(
     recipe,
     /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "\/usr\/local\/bin\/hive-entrypoint"\]$/m,
