@@ -14,7 +14,7 @@
  * deno task compile:files    # what it embeds, and a check that no dev package is among it
  * ```
  */
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { ROOT, RUNTIME_LOCK_NAME } from "./runtime_lock.ts";
 
 /** Where `deno task compile` writes the binary, relative to the checkout. */
@@ -213,6 +213,15 @@ export function compileFailureHint(version: string): string {
 
 /** Build the binary (`output` relative to the checkout); on failure say what compile needs. */
 async function compileBinary(root: string, output: string): Promise<number> {
+  const denort = Deno.env.get("DENORT_BIN");
+  if (denort !== undefined && basename(denort) === "deno") {
+    // A full deno as the runtime makes a binary that ignores what it embeds: refuse it here.
+    say(
+      `Cannot build ${output}: DENORT_BIN=${denort} is deno itself, not its runtime denort; ` +
+        `the binary would not run the harness (deno task compile:files lists the files with it)`,
+    );
+    return 2;
+  }
   const folder = dirname(resolve(root, output));
   const existed = await Deno.stat(folder).then(() => true, () => false);
   const status = await new Deno.Command(Deno.execPath(), {

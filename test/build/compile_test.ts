@@ -85,6 +85,35 @@ Deno.test("deno task compile without its runtime says what it needs and leaves n
   }
 });
 
+Deno.test("deno task compile refuses deno itself as DENORT_BIN: that binary would not run the harness", async () => {
+  const scratch = await Deno.makeTempDir({ prefix: "hive-compile-" });
+  try {
+    const output = join(scratch, "dist", "hive-harness");
+    const result = await new Deno.Command(DENO, {
+      args: [
+        "run",
+        "--allow-all",
+        "--frozen",
+        "build/compile.ts",
+        "--output",
+        output,
+      ],
+      cwd: ROOT,
+      env: { DENORT_BIN: DENO, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(result.code, 2);
+    assert.match(
+      new TextDecoder().decode(result.stderr),
+      /DENORT_BIN=.*deno is deno itself, not its runtime denort/,
+    );
+    await assert.rejects(Deno.stat(output), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(scratch, { recursive: true });
+  }
+});
+
 Deno.test("parseEmbeddedFiles() reads packages, scoped and multi-version ones too, and the total", () => {
   const output = [
     "Check main.ts",
