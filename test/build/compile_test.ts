@@ -12,7 +12,7 @@ import {
   listEmbeddedFiles,
   parseEmbeddedFiles,
   unreachedPackages,
-} from "../../build/compile.ts";
+} from "../../build/embedded_files.ts";
 import { DENO, ROOT } from "../fixtures/harness_process.ts";
 
 Deno.test("deno task compile embeds main.ts, lib, ui and the harness's packages, and no test, bench or page-build package", async () => {

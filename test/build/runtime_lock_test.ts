@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { devPackages } from "../../build/compile.ts";
+import { devPackages } from "../../build/embedded_files.ts";
 import {
   type Lockfile,
   RUNTIME_LOCK_NAME,
