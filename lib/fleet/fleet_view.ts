@@ -1,8 +1,8 @@
 /**
  * @module What the host page shows (SPEC §11), read from the broker: every agent as a row (its
  * last report, `down` when stale, "needs me" first) and every open question. A
- * {@linkcode FleetFeed} re-reads it every second and pushes a snapshot to the page's event
- * stream only when something changed — reports from harnesses in other processes arrive through
+ * {@linkcode FleetFeed} re-reads it every second while a page is open and pushes a snapshot to
+ * the page's event stream only when something changed — reports from harnesses in other processes arrive through
  * the shared sqlite file, so polling is what sees them.
  */
 import type { OpenQuestion } from "../broker/broker.ts";
@@ -71,9 +71,10 @@ export class FleetFeed {
     this.#options = options;
   }
 
-  /** The newest snapshot as `[seq, json]` (read now when none was taken yet). */
+  /** The snapshot as of now, `[seq, json]`, for a client that just joined. */
   async latest(): Promise<[number, string]> {
-    if (this.#last === null) await this.refresh();
+    // Read afresh: with no page open the ticks skip the broker, so the last one may be old.
+    await this.refresh();
     return [this.#seq, this.#last ?? "{}"];
   }
 
@@ -98,10 +99,10 @@ export class FleetFeed {
     hub.publish(++this.#seq, json);
   }
 
-  /** Read every `intervalMs` until {@linkcode stop}. */
+  /** Read every `intervalMs` while a page is open, until {@linkcode stop}. */
   start(): void {
     const tick = async () => {
-      await this.refresh();
+      if (this.#options.hub.clientCount > 0) await this.refresh();
       if (!this.#stopped) {
         this.#timer = setTimeout(tick, this.#options.intervalMs ?? 1000);
       }
