@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pickAgent } from "../../lib/commands/command_broker.ts";
+import {
+  openCommandBroker,
+  pickAgent,
+} from "../../lib/commands/command_broker.ts";
+import { startHive } from "../../lib/broker/hive.ts";
+import { createMemoryLogger } from "../../lib/log.ts";
+import type { ConfigEnvironment } from "../../lib/config.ts";
 import { UsageError } from "../../lib/commands/flags.ts";
 import { startScriptedApi, text } from "../fixtures/scripted_api.ts";
 import {
@@ -168,5 +174,47 @@ Deno.test("wake with no --name reaches the running harness, whatever the host is
   } finally {
     await harness.stop();
     await api.close();
+  }
+});
+
+Deno.test("over a hive socket, the agent is the socket's own; another --name is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hive-socket-agent-" });
+  const hive = await startHive({
+    socketDir: dir,
+    agents: ["alice", "bob"],
+    manager: "boss",
+    db: join(dir, "b.sqlite"),
+  }, { log: createMemoryLogger() });
+  try {
+    const socket = hive.sockets.get("alice")!;
+    const environment: ConfigEnvironment = {
+      env: () => undefined,
+      hostname: () => "the-host",
+      cwd: () => dir,
+      isWritableDir: () => false,
+    };
+    const opened = await openCommandBroker(
+      { name: undefined, stateDir: undefined, hiveSocket: socket },
+      environment,
+    );
+    try {
+      assert.equal(opened.agent, "alice");
+    } finally {
+      await opened.broker.close();
+    }
+    await assert.rejects(
+      openCommandBroker(
+        { name: "bob", stateDir: undefined, hiveSocket: socket },
+        environment,
+      ),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        /Unknown agent "bob" on hive socket .*, which is agent "alice"/.test(
+          error.message,
+        ),
+    );
+  } finally {
+    await hive.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
