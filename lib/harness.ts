@@ -244,7 +244,14 @@ export async function startHarness(
   // A wake-up refused for "not logged in" before the restart waits for the login, unless a
   // credential source changed meanwhile.
   const heldFor = loginHold.heldAtStart();
-  if (heldFor !== null) state.setStatus("needs_login_idle", heldFor);
+  if (heldFor !== null) {
+    state.setStatus("needs_login_idle", heldFor);
+    emit({
+      kind: "note",
+      text:
+        `waiting for a login: claude said "${heldFor}" before the restart; log in from the page, or restart with ANTHROPIC_API_KEY set`,
+    });
+  }
   const spend = new TodaySpend(turnStats, now);
   spend.current();
   const gate = new RunGate({

@@ -57,6 +57,14 @@ Deno.test("restarted without credentials, the harness waits for the login instea
       const state = (await second.get("/api/state")).body;
       assert.equal(state.status, "needs_login_idle");
       assert.match(String(state.status_detail), /not logged in/i);
+      const history = (await second.get("/events/history")).body
+        .events as { kind: string; text?: string }[];
+      assert.ok(
+        history.some((event) =>
+          event.kind === "note" && /^waiting for a login/.test(event.text ?? "")
+        ),
+        "the feed says why nothing runs",
+      );
       assert.equal(
         (await second.post("/api/login", { token: "sk-ant-api03-test-key" }))
           .status,
