@@ -179,7 +179,7 @@ Deno.test({
           await bob!.post("/api/send", { body: "first job" });
           await waitForEvent(bob!, (event) => event.kind === "turn_end");
           await row(page, "bob").locator('[data-testid="today"]', {
-            hasText: "1 turns",
+            hasText: "1 turn ·",
           }).waitFor({ timeout: 15_000 });
         },
       );

@@ -170,51 +170,57 @@ function AgentRow(
       </td>
       <td class="status-text">{agent.statusText ?? ""}</td>
       <td data-testid="today">
-        {agent.turnsToday} turns · {dollars(agent.costTodayUsd)}
+        {plural(agent.turnsToday, "turn")} · {dollars(agent.costTodayUsd)}
         {agent.budgetDailyUsd !== null &&
           ` of ${dollars(agent.budgetDailyUsd)}`}
       </td>
       <td>
         {agent.openQuestions > 0 && (
-          <span class="pill warn">{agent.openQuestions} questions</span>
+          <span class="pill warn">
+            {plural(agent.openQuestions, "question")}
+          </span>
         )}
         {agent.openReminders > 0 && (
-          <span class="pill">{agent.openReminders} reminders</span>
+          <span class="pill">{plural(agent.openReminders, "reminder")}</span>
         )}
       </td>
-      <td class="hive-controls">
-        <button
-          type="button"
-          disabled={busy}
-          onClick={() => act(held ? "resume" : "pause")}
-        >
-          {held ? "Resume" : "Pause"}
-        </button>
-        <form
-          class="hive-budget"
-          onSubmit={(event) => {
-            event.preventDefault();
-            const text = budget.trim();
-            const value = text === "" || text === "none" ? null : Number(text);
-            if (value !== null && !(value >= 0)) {
-              setError("budget: dollars, or empty for no cap");
-              return;
-            }
-            void act("budget", { "daily_usd": value });
-          }}
-        >
-          <input
-            type="text"
-            inputMode="decimal"
-            aria-label={`daily budget of ${agent.name} in dollars`}
-            placeholder={agent.budgetDailyUsd === null
-              ? "no cap"
-              : `$${agent.budgetDailyUsd}`}
-            value={budget}
-            onInput={(event) => setBudget(event.currentTarget.value)}
-          />
-          <button type="submit" disabled={busy}>Set budget</button>
-        </form>
+      <td>
+        <div class="hive-controls">
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => act(held ? "resume" : "pause")}
+          >
+            {held ? "Resume" : "Pause"}
+          </button>
+          <form
+            class="hive-budget"
+            onSubmit={(event) => {
+              event.preventDefault();
+              const text = budget.trim();
+              const value = text === "" || text === "none"
+                ? null
+                : Number(text);
+              if (value !== null && !(value >= 0)) {
+                setError("budget: dollars, or empty for no cap");
+                return;
+              }
+              void act("budget", { "daily_usd": value });
+            }}
+          >
+            <input
+              type="text"
+              inputMode="decimal"
+              aria-label={`daily budget of ${agent.name} in dollars`}
+              placeholder={agent.budgetDailyUsd === null
+                ? "no cap"
+                : `$${agent.budgetDailyUsd}`}
+              value={budget}
+              onInput={(event) => setBudget(event.currentTarget.value)}
+            />
+            <button type="submit" disabled={busy}>Set budget</button>
+          </form>
+        </div>
         {error && <div class="error" role="alert">{error}</div>}
       </td>
     </tr>
@@ -322,4 +328,8 @@ function QuestionCard(
       {error && <div class="error" role="alert">{error}</div>}
     </article>
   );
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
