@@ -13,38 +13,6 @@ import {
   type Subcommand,
   wantsHelp,
 } from "./lib/commands/subcommand.ts";
-import {
-  parseRunArgs,
-  RUN_USAGE,
-  runAgent,
-} from "./lib/commands/run_command.ts";
-import {
-  parseWakeArgs,
-  runWake,
-  WAKE_USAGE,
-} from "./lib/commands/wake_command.ts";
-import {
-  parseSendArgs,
-  runSend,
-  SEND_USAGE,
-} from "./lib/commands/send_command.ts";
-import {
-  HIVE_USAGE,
-  parseHiveArgs,
-  runHive,
-} from "./lib/commands/hive_command.ts";
-import { MCP_USAGE, parseMcpArgs, runMcp } from "./lib/commands/mcp_command.ts";
-import {
-  parseStatsArgs,
-  runStats,
-  STATS_USAGE,
-} from "./lib/commands/stats_command.ts";
-import {
-  parseVacuumArgs,
-  runVacuum,
-  VACUUM_USAGE,
-} from "./lib/commands/vacuum_command.ts";
-
 const encoder = new TextEncoder();
 const write = (text: string) =>
   void Deno.stdout.writeSync(encoder.encode(text));
@@ -55,58 +23,107 @@ const defaultStateDir = () => resolveStateDir(undefined, environment);
 const readStdin = () => new Response(Deno.stdin.readable).text();
 const logFor = (command: Subcommand) => createLogger({ base: { command } });
 
-/** Each subcommand: its `--help` text, and how to run it on its arguments. */
-const SUBCOMMAND_TABLE: Record<
-  Subcommand,
-  { usage: string; run: (args: string[]) => Promise<number> }
-> = {
-  run: {
-    usage: RUN_USAGE,
-    run: (args) =>
-      runAgent(parseRunArgs(args), {
-        environment,
-        version: denoConfig.version,
-        write,
-      }),
+/** A subcommand, loaded: its `--help` text, and how to run it on its arguments. */
+interface LoadedSubcommand {
+  usage: string;
+  run: (args: string[]) => Promise<number>;
+}
+
+/**
+ * Each subcommand's module is imported only when it runs: `mcp`, which claude starts on every
+ * cold turn and waits for, then loads the broker tools and nothing of the web app (SPEC §10).
+ */
+const SUBCOMMAND_TABLE: Record<Subcommand, () => Promise<LoadedSubcommand>> = {
+  run: async () => {
+    const { parseRunArgs, RUN_USAGE, runAgent } = await import(
+      "./lib/commands/run_command.ts"
+    );
+    return {
+      usage: RUN_USAGE,
+      run: (args) =>
+        runAgent(parseRunArgs(args), {
+          environment,
+          version: denoConfig.version,
+          write,
+        }),
+    };
   },
-  wake: {
-    usage: WAKE_USAGE,
-    run: (args) =>
-      runWake(parseWakeArgs(args), { environment, write, readStdin }),
+  wake: async () => {
+    const { parseWakeArgs, runWake, WAKE_USAGE } = await import(
+      "./lib/commands/wake_command.ts"
+    );
+    return {
+      usage: WAKE_USAGE,
+      run: (args) =>
+        runWake(parseWakeArgs(args), { environment, write, readStdin }),
+    };
   },
-  send: {
-    usage: SEND_USAGE,
-    run: (args) => runSend(parseSendArgs(args), { environment, write }),
+  send: async () => {
+    const { parseSendArgs, runSend, SEND_USAGE } = await import(
+      "./lib/commands/send_command.ts"
+    );
+    return {
+      usage: SEND_USAGE,
+      run: (args) => runSend(parseSendArgs(args), { environment, write }),
+    };
   },
-  hive: {
-    usage: HIVE_USAGE,
-    run: (args) =>
-      runHive(parseHiveArgs(args), {
-        log: logFor("hive"),
-        write,
-        onPageListen: (url) =>
-          write(`hive-harness hive: host page on ${url}\n`),
-      }),
+  hive: async () => {
+    const { HIVE_USAGE, parseHiveArgs, runHive } = await import(
+      "./lib/commands/hive_command.ts"
+    );
+    return {
+      usage: HIVE_USAGE,
+      run: (args) =>
+        runHive(parseHiveArgs(args), {
+          log: logFor("hive"),
+          write,
+          onPageListen: (url) =>
+            write(`hive-harness hive: host page on ${url}\n`),
+        }),
+    };
   },
-  mcp: {
-    usage: MCP_USAGE,
-    run: (args) => runMcp(parseMcpArgs(args), { log: logFor("mcp") }),
+  mcp: async () => {
+    const { MCP_USAGE, parseMcpArgs, runMcp } = await import(
+      "./lib/commands/mcp_command.ts"
+    );
+    return {
+      usage: MCP_USAGE,
+      run: (args) => runMcp(parseMcpArgs(args), { log: logFor("mcp") }),
+    };
   },
-  stats: {
-    usage: STATS_USAGE,
-    run: (args) =>
-      runStats(parseStatsArgs(args), { write, writeError, defaultStateDir }),
+  stats: async () => {
+    const { parseStatsArgs, runStats, STATS_USAGE } = await import(
+      "./lib/commands/stats_command.ts"
+    );
+    return {
+      usage: STATS_USAGE,
+      run: (args) =>
+        runStats(parseStatsArgs(args), {
+          write,
+          writeError,
+          defaultStateDir,
+        }),
+    };
   },
-  vacuum: {
-    usage: VACUUM_USAGE,
-    run: (args) =>
-      runVacuum(parseVacuumArgs(args), { write, writeError, defaultStateDir }),
+  vacuum: async () => {
+    const { parseVacuumArgs, runVacuum, VACUUM_USAGE } = await import(
+      "./lib/commands/vacuum_command.ts"
+    );
+    return {
+      usage: VACUUM_USAGE,
+      run: (args) =>
+        runVacuum(parseVacuumArgs(args), {
+          write,
+          writeError,
+          defaultStateDir,
+        }),
+    };
   },
 };
 
 async function main(argv: string[]): Promise<number> {
   const { command, rest } = splitSubcommand(argv);
-  const subcommand = SUBCOMMAND_TABLE[command];
+  const subcommand = await SUBCOMMAND_TABLE[command]();
   if (wantsHelp(rest)) {
     write(subcommand.usage + "\n");
     return 0;
