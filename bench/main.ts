@@ -17,6 +17,7 @@ import { pumpCase } from "./cases/pump.ts";
 import { slowClientCase } from "./cases/slow_client.ts";
 import { statsRowCase } from "./cases/stats_row.ts";
 import { turnOverheadCase } from "./cases/turn_overhead.ts";
+import { warmTurnCase } from "./cases/warm_turn.ts";
 import { type BenchCase, type BenchRow, machineInfo } from "./measure.ts";
 import { type BenchResults, formatTable } from "./report.ts";
 
@@ -30,6 +31,7 @@ const CASES: BenchCase[] = [
   statsRowCase,
   memoryCase,
   brokerCase,
+  warmTurnCase,
 ];
 
 const { values } = parseArgs({
