@@ -58,6 +58,7 @@ import { RunGate } from "./turn/run_gate.ts";
 import { TodaySpend } from "./stats/today_spend.ts";
 import { FleetReporter } from "./fleet/fleet_reporter.ts";
 import { fleetMetrics } from "./fleet/fleet_metrics.ts";
+import { claudeMetrics } from "./turn/claude_metrics.ts";
 import type { TurnStatsSink } from "./stats/turn_stats_recorder.ts";
 import { CANCELLED_NOTE, type TurnStatsRow } from "./stats/turn_stats_row.ts";
 import { join } from "node:path";
@@ -392,7 +393,13 @@ export async function startHarness(
         agent: options.agent,
         role: options.role,
         now,
-        moreMetrics: () => fleetMetrics(options.agent, fleet.report()),
+        moreMetrics: () => [
+          ...fleetMetrics(options.agent, fleet.report()),
+          ...claudeMetrics(
+            { agent: options.agent, role: options.role },
+            loop.claude(),
+          ),
+        ],
       }),
       createPageRoutes(),
     ],

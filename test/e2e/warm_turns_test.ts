@@ -168,6 +168,21 @@ Deno.test("one warm claude serves three wake-ups; the 2nd and 3rd rows hold thei
     const after = (await claudeOf(harness))!;
     assert.equal(after.pid, claude.pid, "the same process served all three");
     assert.equal(after.turns, 3);
+    const metrics = String((await harness.get("/metrics")).body.text);
+    assert.match(
+      metrics,
+      /^hive_claude_running\{agent="alice",role="agent",mode="warm"\} 1$/m,
+    );
+    assert.match(
+      metrics,
+      /^hive_claude_turns\{agent="alice",role="agent"\} 3$/m,
+    );
+    const rss = /^hive_claude_rss_bytes\{agent="alice",role="agent"\} (\d+)$/m
+      .exec(metrics);
+    assert.ok(
+      Number(rss?.[1]) > 10_000_000,
+      "warm claude's memory on /metrics",
+    );
     assert.equal(first.session_id, third.session_id);
     assert.ok(userMessages(api, 3).length >= 3, "the 3rd turn carries both");
 
