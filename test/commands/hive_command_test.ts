@@ -134,3 +134,48 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+Deno.test("runHive with --port serves the host page until its signal; 1 when the port is taken", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hive-page-" });
+  const log = createMemoryLogger();
+  const stop = new AbortController();
+  let url = "";
+  const running = runHive(
+    parseHiveArgs(["--socket-dir", dir, "--agents", "a", "--port", "0"]),
+    { log, signal: stop.signal, onPageListen: (listening) => url = listening },
+  );
+  for (let i = 0; i < 200 && url === ""; i++) await delay(20);
+  try {
+    const listed = await (await fetch(`${url}api/agents`)).json();
+    assert.deepEqual(
+      listed.agents.map((agent: { name: string }) => agent.name).sort(),
+      ["a", "manager"],
+    );
+    const page = await fetch(url);
+    assert.match(await page.text(), /<div id="hive">/);
+    const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const taken = await runHive(
+        parseHiveArgs([
+          "--socket-dir",
+          `${dir}/other`,
+          "--port",
+          String((busy.addr as Deno.NetAddr).port),
+        ]),
+        { log, signal: stop.signal },
+      );
+      assert.equal(taken, 1);
+      assert.ok(
+        log.records.some((record) =>
+          record.msg === "Cannot serve the host page"
+        ),
+      );
+    } finally {
+      busy.close();
+    }
+  } finally {
+    stop.abort();
+  }
+  assert.equal(await running, 0);
+  await Deno.remove(dir, { recursive: true });
+});
