@@ -59,6 +59,7 @@ import { TodaySpend } from "./stats/today_spend.ts";
 import { FleetReporter } from "./fleet/fleet_reporter.ts";
 import { fleetMetrics } from "./fleet/fleet_metrics.ts";
 import { claudeMetrics } from "./turn/claude_metrics.ts";
+import { storeMetrics } from "./sqlite/store_metrics.ts";
 import type { TurnStatsSink } from "./stats/turn_stats_recorder.ts";
 import { CANCELLED_NOTE, type TurnStatsRow } from "./stats/turn_stats_row.ts";
 import { join } from "node:path";
@@ -399,6 +400,7 @@ export async function startHarness(
             { agent: options.agent, role: options.role },
             loop.claude(),
           ),
+          ...storeMetrics(options.agent, health.report(), bus.droppedEvents),
         ],
       }),
       createPageRoutes(),

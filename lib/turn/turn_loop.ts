@@ -29,6 +29,7 @@ import {
 import { CostLedger } from "./turn_cost.ts";
 import type { TurnSignal } from "./turn_observer.ts";
 import { Poke } from "./poke.ts";
+import { FinishedWakeups } from "./finished_wakeups.ts";
 import { ContinueMarker } from "./continue_marker.ts";
 import type { LoginHold } from "./login_hold.ts";
 import { errorMessage } from "../error_message.ts";
@@ -99,6 +100,7 @@ export class TurnLoop {
   #crashed: string | null = null;
   #brokerDown = false;
   #credentialsVersion = 0;
+  #finished = new FinishedWakeups();
 
   constructor(deps: TurnLoopDeps) {
     this.#deps = deps;
@@ -196,6 +198,13 @@ export class TurnLoop {
     }
     const wakeup = await this.#nextWakeup(signal);
     if (wakeup === null) return;
+    // Its turn already ran; only the broker's record of it failed: record it, never rerun it.
+    if (this.#finished.has(wakeup.id)) {
+      if (!(await this.#markDelivered(wakeup.id))) {
+        await this.#poke.wait(2000, signal);
+      }
+      return;
+    }
     // Paused while waiting: the claimed wake-up stays undelivered and is offered again.
     if (this.#deps.gate?.hold()) return;
     await this.#handleWakeup(wakeup);
@@ -325,13 +334,22 @@ export class TurnLoop {
       }
     }
     if (last.hold) return;
+    this.#finished.add(wakeup.id);
+    await this.#markDelivered(wakeup.id);
+  }
+
+  /** Mark a finished wake-up delivered; false (logged, retried when offered again) on failure. */
+  async #markDelivered(id: number): Promise<boolean> {
     try {
-      await this.#deps.broker.markDelivered(this.#deps.agent, wakeup.id);
+      await this.#deps.broker.markDelivered(this.#deps.agent, id);
+      this.#finished.delivered(id);
+      return true;
     } catch (error) {
       this.#deps.log.error(
-        "Cannot mark wake-up delivered; it will come again",
-        { id: wakeup.id, error },
+        "Cannot mark wake-up delivered; its turn ran, so the mark is retried, not the turn",
+        { id, error },
       );
+      return false;
     }
   }
 
