@@ -31,7 +31,11 @@ function turnStarts(events: Record<string, unknown>[], body: string): number {
 }
 
 Deno.test("a full disk after a turn: the wake-up is not run again, the broker store says failing, send is 503", async () => {
-  const harness = await startInProcessHarness({ claude: OK_TURN });
+  // A fresh claude per turn: the fake reads its prompt to EOF.
+  const harness = await startInProcessHarness({
+    claude: OK_TURN,
+    keepWarmSeconds: 0,
+  });
   const db = new DatabaseSync(
     join(harness.stateDir, "hyperhive-broker.sqlite"),
   );
