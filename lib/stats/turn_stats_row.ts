@@ -148,6 +148,8 @@ export interface InvocationObservations {
   toolCallCount(): number;
   /** Tool calls by name, `{"Bash": 3}`. */
   toolBreakdown(): Record<string, number>;
+  /** What was wrong with the result line's figures (kept out of the counters), or null. */
+  figuresNote?(): string | null;
 }
 
 /** One finished claude invocation, as {@linkcode buildTurnRow} turns it into a row. */
@@ -193,7 +195,7 @@ export function buildTurnRow(invocation: ObservedInvocation): TurnStatsRow {
     "last_cache_creation_input_tokens": last?.cache_creation_input_tokens ??
       null,
     "cost_usd": invocation.costUsd,
-    "num_turns": numberOrNull(ending.result?.num_turns),
+    "num_turns": countOrNull(ending.result?.num_turns),
     // The result line's id is the one `--continue` resumes; earlier lines may name another.
     "session_id": typeof ending.result?.session_id === "string"
       ? ending.result.session_id
@@ -202,8 +204,17 @@ export function buildTurnRow(invocation: ObservedInvocation): TurnStatsRow {
     "tool_call_breakdown_json": JSON.stringify(observed.toolBreakdown()),
     "open_threads_count": invocation.openThreads,
     "open_reminders_count": invocation.openReminders,
-    note,
+    // A figure that cannot be real is counted as 0 and said here, never summed.
+    note: joinNotes(note, observed.figuresNote?.() ?? null),
   };
+}
+
+function joinNotes(first: string | null, second: string | null): string | null {
+  return first === null
+    ? second
+    : second === null
+    ? first
+    : `${first}; ${second}`;
 }
 
 /** The note of a turn found unfinished at start (SPEC §7). */
@@ -236,6 +247,8 @@ export function restartRow(start: TurnStart, endedAt: number): TurnStatsRow {
   };
 }
 
-function numberOrNull(value: unknown): number | null {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
+function countOrNull(value: unknown): number | null {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+    ? value as number
+    : null;
 }

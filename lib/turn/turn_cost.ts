@@ -8,6 +8,15 @@
  * process, and the saved mark (session, total) that the next process will restore.
  */
 
+/** The largest session cost in USD taken as real; a larger figure is a bad line, not a bill. */
+export const MAX_COST_USD = 1_000_000;
+
+/** Whether `value` can be a cost the CLI reported: a number from 0 to {@linkcode MAX_COST_USD}. */
+export function isCostFigure(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 &&
+    value <= MAX_COST_USD;
+}
+
 /** The total a clean exit left saved for a session: what the next `--continue` starts from. */
 export interface CostMark {
   "session_id": string;
@@ -52,9 +61,7 @@ export class CostLedger {
     return {
       turnCost: (result) => {
         const total = result?.total_cost_usd;
-        if (typeof total !== "number" || !Number.isFinite(total) || total < 0) {
-          return null;
-        }
+        if (!isCostFigure(total)) return null;
         const session = typeof result?.session_id === "string"
           ? result.session_id
           : null;

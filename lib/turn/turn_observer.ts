@@ -4,7 +4,13 @@
  * context window, and the signals the loop acts on (not logged in, a usage limit, a failed
  * compact, an MCP server that did not connect). Fed one parsed object at a time by the pump.
  */
-import { isRecord, readTokenUsage, type TokenUsage } from "../wire/events.ts";
+import {
+  badTokenFigures,
+  isRecord,
+  readTokenUsage,
+  type TokenUsage,
+} from "../wire/events.ts";
+import { isCostFigure } from "./turn_cost.ts";
 import type { InvocationObservations } from "../stats/turn_stats_row.ts";
 
 /** Used when `result.modelUsage` names no window. */
@@ -75,9 +81,28 @@ export class TurnObserver implements InvocationObservations {
     return total;
   }
 
-  /** The turn's token usage: the result line's totals (0 where absent). */
+  /** The turn's token usage: the result line's totals (0 where absent or not a count). */
   totalUsage(): TokenUsage {
     return readTokenUsage(this.result?.usage);
+  }
+
+  /** The result line's figures that cannot be real, said in words; null when all are fine. */
+  figuresNote(): string | null {
+    const bad = badTokenFigures(this.result?.usage);
+    const turns = this.result?.num_turns;
+    if (
+      turns !== undefined && turns !== null &&
+      !(Number.isSafeInteger(turns) && (turns as number) >= 0)
+    ) bad.push(`num_turns=${JSON.stringify(turns)?.slice(0, 40)}`);
+    const cost = this.result?.total_cost_usd;
+    if (cost !== undefined && cost !== null && !isCostFigure(cost)) {
+      bad.push(`total_cost_usd=${JSON.stringify(cost)?.slice(0, 40)}`);
+    }
+    return bad.length === 0
+      ? null
+      : `claude reported figures that cannot be real, kept out of the counters: ${
+        bad.join(", ")
+      }`;
   }
 
   /** The context window from `result.modelUsage.*.contextWindow`, else 200k. */

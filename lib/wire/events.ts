@@ -104,12 +104,35 @@ export function cutText(text: string, limitBytes: number): string {
   return `${kept}… [cut: ${bytes.length} bytes]`;
 }
 
-/** Usage with every counter present (missing ones 0), read from an unknown `usage` value. */
+/**
+ * The largest token figure taken as real: far beyond any turn (a million-token context read a
+ * thousand times), small enough that sums and averages stay exact integers.
+ */
+export const MAX_TOKEN_FIGURE = 1_000_000_000;
+
+const TOKEN_KEYS = [
+  "input_tokens",
+  "output_tokens",
+  "cache_read_input_tokens",
+  "cache_creation_input_tokens",
+] as const;
+
+/** Whether `n` can be a token count: a whole number from 0 to {@linkcode MAX_TOKEN_FIGURE}. */
+export function isTokenFigure(n: unknown): n is number {
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0 &&
+    n <= MAX_TOKEN_FIGURE;
+}
+
+/**
+ * Usage with every counter present, read from an unknown `usage` value: a missing figure is 0,
+ * and so is one that cannot be a token count (negative, fractional, huge), so a bad line can
+ * never poison a sum ({@linkcode badTokenFigures} names them).
+ */
 export function readTokenUsage(value: unknown): TokenUsage {
   const usage = isRecord(value) ? value : {};
   const count = (key: string) => {
     const n = usage[key];
-    return typeof n === "number" && Number.isFinite(n) ? n : 0;
+    return isTokenFigure(n) ? n : 0;
   };
   return {
     input_tokens: count("input_tokens"),
@@ -117,6 +140,15 @@ export function readTokenUsage(value: unknown): TokenUsage {
     cache_read_input_tokens: count("cache_read_input_tokens"),
     cache_creation_input_tokens: count("cache_creation_input_tokens"),
   };
+}
+
+/** The figures of a `usage` value that are present but cannot be token counts, as `key=value`. */
+export function badTokenFigures(value: unknown): string[] {
+  if (!isRecord(value)) return [];
+  return TOKEN_KEYS.filter((key) =>
+    value[key] !== undefined && value[key] !== null &&
+    !isTokenFigure(value[key])
+  ).map((key) => `${key}=${JSON.stringify(value[key])?.slice(0, 40)}`);
 }
 
 /** Whether `value` is a plain JSON object. */
