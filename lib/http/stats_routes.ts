@@ -10,7 +10,15 @@ import { HTTPException } from "hono/http-exception";
 import statsHtml from "../../ui/stats.html" with { type: "text" };
 import statsJs from "../../ui/stats.js" with { type: "text" };
 import statsCss from "../../ui/stats.css" with { type: "text" };
-import { PAGE_CSP } from "./page_routes.ts";
+import {
+  assetResponse,
+  CONTENT_TYPES,
+  type EmbeddedAsset,
+  etagOf,
+  hashAssets,
+  htmlResponse,
+  linkVersions,
+} from "./embedded_assets.ts";
 import {
   type MetricFamily,
   PROMETHEUS_CONTENT_TYPE,
@@ -78,23 +86,17 @@ export function createStatsRoutes(deps: StatsRoutesDeps): Hono {
 
   app.get("/stats", async (c) => {
     const { html, etag } = await pageFiles();
-    return cached(c.req.header("if-none-match"), etag, html, {
-      "content-type": "text/html; charset=utf-8",
-      "cache-control": "no-cache",
-      "content-security-policy": PAGE_CSP,
-      "referrer-policy": "no-referrer",
-    });
+    return htmlResponse(c.req.header("if-none-match"), etag, html);
   });
 
   for (const name of ["stats.js", "stats.css"] as const) {
     app.get(`/${name}`, async (c) => {
-      const asset = (await pageFiles())[name];
-      return cached(c.req.header("if-none-match"), asset.etag, asset.body, {
-        "content-type": asset.contentType,
-        "cache-control": c.req.query("v") === asset.version
-          ? "public, max-age=31536000, immutable"
-          : "no-cache",
-      });
+      const asset = (await pageFiles()).assets.get(name)!;
+      return assetResponse(
+        asset,
+        c.req.header("if-none-match"),
+        c.req.query("v"),
+      );
     });
   }
 
@@ -109,60 +111,20 @@ export function createStatsRoutes(deps: StatsRoutesDeps): Hono {
   return app;
 }
 
-interface StatsAsset {
-  body: string;
-  contentType: string;
-  etag: string;
-  version: string;
-}
-
 interface StatsPageFiles {
   html: string;
   etag: string;
-  "stats.js": StatsAsset;
-  "stats.css": StatsAsset;
+  assets: Map<string, EmbeddedAsset>;
 }
 
 async function hashPageFiles(): Promise<StatsPageFiles> {
-  const asset = async (body: string, contentType: string) => {
-    const hash = await sha256Base64Url(body);
-    return { body, contentType, etag: `"${hash}"`, version: hash.slice(0, 16) };
-  };
-  const js = await asset(statsJs, "text/javascript; charset=utf-8");
-  const css = await asset(statsCss, "text/css; charset=utf-8");
-  const html = statsHtml
-    .replace('"stats.js"', `"stats.js?v=${js.version}"`)
-    .replace('"stats.css"', `"stats.css?v=${css.version}"`);
-  return {
-    html,
-    etag: `"${await sha256Base64Url(html)}"`,
-    "stats.js": js,
-    "stats.css": css,
-  };
-}
-
-// 304 when the browser has this version; every answer says `nosniff`.
-function cached(
-  ifNoneMatch: string | undefined,
-  etag: string,
-  body: string,
-  headers: Record<string, string>,
-): Response {
-  const all = { ...headers, etag, "x-content-type-options": "nosniff" };
-  const fresh = ifNoneMatch?.split(",").some((tag) =>
-    [etag, `W/${etag}`, "*"].includes(tag.trim())
-  );
-  return fresh
-    ? new Response(null, { status: 304, headers: all })
-    : new Response(body, { status: 200, headers: all });
-}
-
-async function sha256Base64Url(text: string): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
-  );
-  return btoa(String.fromCharCode(...digest)).replaceAll("+", "-")
-    .replaceAll("/", "_").replace(/=+$/, "").slice(0, 32);
+  const assets = await hashAssets([
+    ["stats.js", statsJs, CONTENT_TYPES.js],
+    ["stats.css", statsCss, CONTENT_TYPES.css],
+  ]);
+  // The page links its files beside it (`/stats.js`), not under `static/`.
+  const html = linkVersions(statsHtml, assets, "");
+  return { html, etag: await etagOf(html), assets };
 }
 
 // `limit` is 1..max; `since` (no max) is unix seconds, 0 or more.

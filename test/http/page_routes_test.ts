@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../lib/http/app.ts";
-import { createPageRoutes, PAGE_CSP } from "../../lib/http/page_routes.ts";
+import { createPageRoutes } from "../../lib/http/page_routes.ts";
+import { PAGE_CSP } from "../../lib/http/embedded_assets.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
 
 function pageApp() {

@@ -26,14 +26,14 @@ const base: AgentReport = {
   role: "agent",
   url: null,
   state: "online",
-  state_detail: null,
-  status_text: null,
+  "state_detail": null,
+  "status_text": null,
   day: utcDay(Date.now()),
-  turns_today: 0,
-  cost_today_usd: 0,
-  budget_daily_usd: null,
-  turn_started_at: null,
-  last_turn_end: now - 300,
+  "turns_today": 0,
+  "cost_today_usd": 0,
+  "budget_daily_usd": null,
+  "turn_started_at": null,
+  "last_turn_end": now - 300,
 };
 const reports: [string, Partial<AgentReport>][] = [
   ["alice", {
