@@ -2,8 +2,17 @@
  * @module Serving files embedded in the binary (the agent page, `/stats`, the host page): each
  * file is hashed once, on first use; its HTML links it with the hash as `?v=`, so a browser
  * keeps it until it changes; every answer carries a strong content-hash `ETag` (304 on a
- * matching `If-None-Match`) and `nosniff`. One home for what the three pages' routes share.
+ * matching `If-None-Match`) and `nosniff`. A client that accepts br or gzip gets a file
+ * compressed once per encoding (and kept), each encoding with an ETag of its own and
+ * `Vary: Accept-Encoding`. One home for what the three pages' routes share.
  */
+import {
+  COMPRESS_MIN_BYTES,
+  compressBody,
+  type ContentEncoding,
+  encodedEtag,
+  pickEncoding,
+} from "./compression.ts";
 
 /** One embedded file, hashed. */
 export interface EmbeddedAsset {
@@ -13,6 +22,8 @@ export interface EmbeddedAsset {
   etag: string;
   /** The part of the hash that versions the file's URL (`?v=`). */
   version: string;
+  /** Its compressed bodies, made on first request. */
+  encoded: Map<ContentEncoding, Promise<Uint8Array<ArrayBuffer>>>;
 }
 
 /** The content types of the pages' files. */
@@ -48,6 +59,7 @@ export async function hashAssets(
       contentType,
       etag: `"${hash}"`,
       version: hash.slice(0, 16),
+      encoded: new Map(),
     });
   }
   return assets;
@@ -78,7 +90,7 @@ export async function etagOf(text: string): Promise<string> {
 export function cachedResponse(
   ifNoneMatch: string | undefined,
   etag: string,
-  body: string,
+  body: string | Uint8Array<ArrayBuffer>,
   headers: Record<string, string>,
 ): Response {
   const all = { ...headers, etag, "x-content-type-options": "nosniff" };
@@ -108,17 +120,39 @@ export function htmlResponse(
  * An asset's answer: kept for a year when asked for by its current version (`?v=`), else
  * revalidated, so a page linking an old version never gets the new file cached under its name.
  */
-export function assetResponse(
+export async function assetResponse(
   asset: EmbeddedAsset,
   ifNoneMatch: string | undefined,
   requestedVersion: string | undefined,
-): Response {
-  return cachedResponse(ifNoneMatch, asset.etag, asset.body, {
+  acceptEncoding?: string,
+): Promise<Response> {
+  const headers: Record<string, string> = {
     "content-type": asset.contentType,
     "cache-control": requestedVersion === asset.version
       ? CACHE_FOREVER
       : REVALIDATE,
-  });
+    "vary": "accept-encoding",
+  };
+  const encoding = asset.body.length < COMPRESS_MIN_BYTES
+    ? null
+    : pickEncoding(acceptEncoding);
+  if (encoding === null) {
+    return cachedResponse(ifNoneMatch, asset.etag, asset.body, headers);
+  }
+  let compressed = asset.encoded.get(encoding);
+  if (!compressed) {
+    // Made once and kept: the best effort pays off for a file every page load fetches.
+    compressed = compressBody(asset.body, encoding, {
+      level: encoding === "br" ? 11 : 9,
+    });
+    asset.encoded.set(encoding, compressed);
+  }
+  return cachedResponse(
+    ifNoneMatch,
+    encodedEtag(asset.etag, encoding),
+    await compressed,
+    { ...headers, "content-encoding": encoding },
+  );
 }
 
 async function sha256Base64Url(text: string): Promise<string> {

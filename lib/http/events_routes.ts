@@ -1,9 +1,15 @@
 /**
  * @module The event routes of SPEC §6: `GET /events/stream` (SSE, with `Last-Event-ID` replay
  * from the bus's ring: no gap, no duplicate, else `reset`) and `GET /events/history`. Both send
- * the JSON text the bus made once, never re-serializing an event.
+ * the JSON text the bus made once, never re-serializing an event. History goes compressed (br or
+ * gzip) to a client that accepts it.
  */
 import { Hono } from "hono";
+import {
+  COMPRESS_MIN_BYTES,
+  compressBody,
+  pickEncoding,
+} from "./compression.ts";
 import { HTTPException } from "hono/http-exception";
 import type { Bus } from "../events/bus.ts";
 import { EVENTS_KEPT } from "../wire/events.ts";
@@ -65,12 +71,24 @@ export function createEventRoutes(deps: EventRoutesDeps): Hono {
     });
   });
 
-  app.get("/events/history", (c) => {
+  app.get("/events/history", async (c) => {
     const limit = parseLimit(c.req.query("limit"));
     const { seq, events } = bus.history(limit);
     // The stored event text is spliced in as it is: parsing it again costs ~2× (issue 7).
-    return c.body(`{"seq":${seq},"events":[${events.join(",")}]}`, 200, {
+    const body = `{"seq":${seq},"events":[${events.join(",")}]}`;
+    const headers: Record<string, string> = {
       "content-type": "application/json; charset=UTF-8",
+      "vary": "accept-encoding",
+    };
+    const encoding = pickEncoding(c.req.header("accept-encoding"));
+    if (encoding === null || body.length < COMPRESS_MIN_BYTES) {
+      return c.body(body, 200, headers);
+    }
+    // ~1.9 MB of JSON at the cap goes as ~0.1 MB: the page loads it over slow links in time.
+    const compressed = await compressBody(body, encoding);
+    return c.body(compressed, 200, {
+      ...headers,
+      "content-encoding": encoding,
     });
   });
 

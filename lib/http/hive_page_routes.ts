@@ -55,6 +55,7 @@ export function createHivePageRoutes(): Hono {
       asset,
       c.req.header("if-none-match"),
       c.req.query("v"),
+      c.req.header("accept-encoding"),
     );
   });
 

@@ -61,6 +61,7 @@ export function createPageRoutes(): Hono {
       asset,
       c.req.header("if-none-match"),
       c.req.query("v"),
+      c.req.header("accept-encoding"),
     );
   });
 

@@ -96,6 +96,7 @@ export function createStatsRoutes(deps: StatsRoutesDeps): Hono {
         asset,
         c.req.header("if-none-match"),
         c.req.query("v"),
+        c.req.header("accept-encoding"),
       );
     });
   }

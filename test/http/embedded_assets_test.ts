@@ -37,18 +37,18 @@ Deno.test("linkVersions() versions only the links under the given prefix", async
 Deno.test("assetResponse() is kept a year only when asked for by its current version, and 304s a known tag", async () => {
   const asset = (await hashAssets([["a.css", "a {}", CONTENT_TYPES.css]]))
     .get("a.css")!;
-  const current = assetResponse(asset, undefined, asset.version);
+  const current = await assetResponse(asset, undefined, asset.version);
   assert.equal(current.status, 200);
   assert.match(current.headers.get("cache-control")!, /immutable/);
   assert.equal(current.headers.get("x-content-type-options"), "nosniff");
   assert.equal(await current.text(), "a {}");
-  const old = assetResponse(asset, undefined, "stale");
+  const old = await assetResponse(asset, undefined, "stale");
   assert.equal(old.headers.get("cache-control"), "no-cache");
   await old.body?.cancel();
   for (
     const tag of [asset.etag, `W/${asset.etag}`, "*", `"x", ${asset.etag}`]
   ) {
-    const fresh = assetResponse(asset, tag, undefined);
+    const fresh = await assetResponse(asset, tag, undefined);
     assert.equal(fresh.status, 304, tag);
     assert.equal(fresh.headers.get("etag"), asset.etag);
   }
