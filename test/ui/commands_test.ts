@@ -9,6 +9,7 @@ Deno.test("parseComposerInput reads messages and slash commands", async (t) => {
     ["/compact", { kind: "compact" }],
     ["/new-session", { kind: "new-session" }],
     ["/help", { kind: "help" }],
+    ["/login", { kind: "login" }],
     ["/model sonnet", { kind: "model", model: "sonnet" }],
     ["/model claude-opus-4-1[1m]", {
       kind: "model",

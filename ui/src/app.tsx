@@ -11,7 +11,9 @@ import { useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
 import type { HarnessApi } from "./api.ts";
 import { ComposerView } from "./composer_view.tsx";
 import { Feed, type FeedOptions, type FeedStatus } from "./feed.ts";
-import { HeaderView } from "./header_view.tsx";
+import { percent, plural } from "./format.ts";
+import { type ShownStatus, shownStatus } from "./header_state.ts";
+import { CONTEXT_WARN_PERCENT, HeaderView } from "./header_view.tsx";
 import { InboxView } from "./inbox_view.tsx";
 import { LoginView } from "./login_view.tsx";
 import { LooseEndsView } from "./loose_ends_view.tsx";
@@ -33,6 +35,7 @@ import {
   addTurnRow,
   mergeTurnRows,
   readTurnRow,
+  sessionCost,
   summaryFromStats,
   type TurnRow,
   type TurnSummary,
@@ -74,6 +77,7 @@ export function App(
   const [statsError, setStatsError] = useState<string | null>(null);
   const [loginUrl, setLoginUrl] = useState<string | null>(null);
   const [newSessionPending, setNewSessionPending] = useState(false);
+  const [loginOpen, setLoginOpen] = useState(false);
   const [notify, setNotify] = useState(storage?.getItem("hive.notify") === "1");
   const [panelsOpen, setPanelsOpen] = useState(false);
   const notifyRef = useRef(notify);
@@ -239,6 +243,10 @@ export function App(
   }, [feedOptions, loaders, model]);
 
   const run = async (action: Action): Promise<string | null> => {
+    if (action.kind === "login") {
+      setLoginOpen(true);
+      return null;
+    }
     const answer = action.kind === "send"
       ? await api.post("/api/send", { body: action.body })
       : action.kind === "model"
@@ -261,6 +269,10 @@ export function App(
   const showPanels = !hide.has("panels") && !hideHeader;
   const needsLogin = header.status === "needs_login_idle" ||
     header.status === "needs_login_in_progress";
+  const shown = shownStatus(header, connection.status);
+  const contextUsed = header.contextTokens === null
+    ? 0
+    : percent(header.contextTokens, header.contextWindow);
   return (
     <div
       class={`app${showPanels ? "" : " no-panels"}${
@@ -279,16 +291,39 @@ export function App(
           panelsOpen={panelsOpen}
           togglePanels={() => setPanelsOpen(!panelsOpen)}
           questions={looseEnds.questions.length}
+          sessionCostUsd={sessionCost(turnRows)}
         />
       )}
-      {hideHeader && connection.status !== "live" && (
-        <div class="connection-banner" role="status">{connection.status}…</div>
+      {hideHeader && (
+        <EmbedBar
+          status={shown}
+          questions={looseEnds.questions.filter((question) =>
+            question.target === "operator"
+          ).length}
+          contextUsed={contextUsed}
+        />
       )}
       <main class="main">
         <div class="feed-column">
-          {needsLogin && !hideHeader && (
+          {!needsLogin && !loginOpen && !hideHeader &&
+            shown.key === "unproven" && (
+            <p class="login-hint" role="note">
+              No token or API key is saved here yet. If claude is not logged in
+              on this machine, the first turn fails:{" "}
+              <button
+                type="button"
+                class="link"
+                onClick={() => setLoginOpen(true)}
+              >
+                paste a token or an API key
+              </button>{" "}
+              (or type <code>/login</code>).
+            </p>
+          )}
+          {(needsLogin || loginOpen) && !hideHeader && (
             <LoginView
               status={header.status}
+              close={needsLogin ? null : () => setLoginOpen(false)}
               url={loginUrl}
               start={async () => {
                 const answer = await api.post("/api/login/start");
@@ -315,12 +350,14 @@ export function App(
             running={busy
               ? { state: header.turnState, sinceUnix: header.sinceUnix }
               : null}
+            findBar={!hideHeader}
           />
           {!hide.has("input") && (
             <ComposerView
               busy={busy}
               newSessionPending={newSessionPending}
               run={run}
+              storage={storage}
             />
           )}
         </div>
@@ -365,6 +402,43 @@ export function App(
           </aside>
         )}
       </main>
+    </div>
+  );
+}
+
+/** What an embedded pane (`?hide=header`) still needs to say: trouble, questions, a full context. */
+function EmbedBar(
+  { status, questions, contextUsed }: {
+    status: ShownStatus;
+    questions: number;
+    contextUsed: number;
+  },
+): JSX.Element | null {
+  const trouble = status.key !== "online" && status.key !== "unproven";
+  if (!trouble && questions === 0 && contextUsed < CONTEXT_WARN_PERCENT) {
+    return null;
+  }
+  return (
+    <div class="embed-bar" role="status">
+      {trouble && (
+        <span
+          class={`pill status status-${status.key}`}
+          data-status={status.key}
+          title={status.title || undefined}
+        >
+          {status.text}
+        </span>
+      )}
+      {questions > 0 && (
+        <span class="pill question-badge" data-badge="questions">
+          {plural(questions, "question")} waiting
+        </span>
+      )}
+      {contextUsed >= CONTEXT_WARN_PERCENT && (
+        <span class="pill warn" data-fact="context-warning">
+          context {contextUsed}% full
+        </span>
+      )}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * @module The composer's slash commands: what a typed line means (a message, or `/cancel`,
- * `/compact`, `/model NAME`, `/new-session`, `/help`) and what Tab completes it to. Pure, so the
+ * `/compact`, `/model NAME`, `/new-session`, `/login`, `/help`) and what Tab completes it to. Pure, so the
  * rules are tested without a browser. `//text` sends `/text` as a message.
  */
 
@@ -29,6 +29,11 @@ export const COMMANDS: readonly CommandHelp[] = [
     usage: "/new-session",
     summary: "start the next turn without --continue",
   },
+  {
+    name: "/login",
+    usage: "/login",
+    summary: "open the login panel (paste a token or an API key)",
+  },
   { name: "/help", usage: "/help", summary: "list these commands" },
 ];
 
@@ -43,6 +48,7 @@ export type ComposerAction =
   | { kind: "compact" }
   | { kind: "new-session" }
   | { kind: "help" }
+  | { kind: "login" }
   | { kind: "model"; model: string }
   | { kind: "invalid"; message: string };
 
@@ -60,10 +66,16 @@ export function parseComposerInput(input: string): ComposerAction {
     case "/cancel":
     case "/compact":
     case "/new-session":
+    case "/login":
     case "/help":
       return argument === ""
         ? {
-          kind: name.slice(1) as "cancel" | "compact" | "new-session" | "help",
+          kind: name.slice(1) as
+            | "cancel"
+            | "compact"
+            | "new-session"
+            | "login"
+            | "help",
         }
         : {
           kind: "invalid",

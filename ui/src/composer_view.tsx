@@ -3,11 +3,13 @@
 /// <reference lib="dom" />
 /**
  * @module The composer: Enter sends, Shift+Enter breaks the line, `/` starts a command that Tab
- * completes. Cancel, compact and new-session are buttons too, disabled when they would only be
- * refused. What the server refused shows right under the box.
+ * completes, ↑ in an empty box brings back the last message. The box grows with its text and
+ * keeps its draft across reloads. Cancel, compact and new-session are buttons too, disabled when
+ * they would only be refused. What the server refused shows right under the box until the
+ * operator types again; a success note fades after a few seconds.
  */
 import type { JSX } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   COMMANDS,
   completeCommand,
@@ -25,15 +27,46 @@ export interface ComposerViewProps {
   run: (
     action: Exclude<ComposerAction, { kind: "empty" | "invalid" | "help" }>,
   ) => Promise<string | null>;
+  /** Where the draft and the last message are kept across reloads, if anywhere. */
+  storage?: Storage | null;
 }
+
+const DRAFT_KEY = "hive.composer.draft";
+const LAST_KEY = "hive.composer.last";
+/** How long a success note stays. */
+const INFO_MS = 4000;
+/** The tallest the box grows before it scrolls, in px. */
+const MAX_BOX_PX = 320;
 
 /** The message box and its buttons. */
 export function ComposerView(
-  { busy, newSessionPending, run }: ComposerViewProps,
+  { busy, newSessionPending, run, storage = null }: ComposerViewProps,
 ): JSX.Element {
-  const [text, setText] = useState("");
+  const [text, setTextState] = useState(() => read(storage, DRAFT_KEY) ?? "");
   const [error, setError] = useState<string | null>(null);
   const [info, setInfo] = useState<string | null>(null);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const setText = (value: string) => {
+    setTextState(value);
+    write(storage, DRAFT_KEY, value);
+  };
+
+  // The box grows with its text, up to a limit.
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    element.style.height = "auto";
+    element.style.height = `${
+      Math.min(element.scrollHeight + 2, MAX_BOX_PX)
+    }px`;
+  }, [text]);
+
+  // A success note is news only for a moment.
+  useEffect(() => {
+    if (info === null) return;
+    const timer = setTimeout(() => setInfo(null), INFO_MS);
+    return () => clearTimeout(timer);
+  }, [info]);
   const [candidates, setCandidates] = useState<string[]>([]);
   const [help, setHelp] = useState(false);
   const [pending, setPending] = useState(false);
@@ -49,11 +82,14 @@ export function ComposerView(
     setPending(false);
     if (failure !== null) return setError(failure);
     if (clear) setText("");
+    if (action.kind === "send") write(storage, LAST_KEY, action.body);
     setInfo(
       action.kind === "send"
         ? "sent"
         : action.kind === "model"
         ? `model: ${action.model}`
+        : action.kind === "login"
+        ? "login panel opened"
         : `${action.kind}: done`,
     );
   };
@@ -79,6 +115,12 @@ export function ComposerView(
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === "ArrowUp" && text === "") {
+      const last = read(storage, LAST_KEY);
+      if (last) {
+        event.preventDefault();
+        setText(last);
+      }
     } else if (
       event.key === "Tab" && text.startsWith("/") && !text.includes("\n")
     ) {
@@ -106,12 +148,15 @@ export function ComposerView(
       </label>
       <textarea
         id="composer-input"
+        ref={box}
         rows={2}
         value={text}
-        placeholder="Message the agent — Enter sends, Shift+Enter new line, / for commands (Tab completes)"
+        placeholder="Message the agent — Enter sends, Shift+Enter new line, ↑ last message, / for commands"
         onInput={(event) => {
           setText(event.currentTarget.value);
           setCandidates([]);
+          // What was refused is about the old text.
+          setError(null);
         }}
         onKeyDown={onKeyDown}
         aria-describedby="composer-feedback"
@@ -173,4 +218,21 @@ export function ComposerView(
       </div>
     </form>
   );
+}
+
+function read(storage: Storage | null, key: string): string | null {
+  try {
+    return storage?.getItem(key) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function write(storage: Storage | null, key: string, value: string): void {
+  try {
+    if (value === "") storage?.removeItem(key);
+    else storage?.setItem(key, value);
+  } catch {
+    // Storage full or refused: the draft lives only in the page then.
+  }
 }

@@ -42,7 +42,7 @@ export function CopyButton({ text, what }: CopyButtonProps): JSX.Element {
     <button
       type="button"
       class="copy"
-      aria-label={what}
+      aria-label={said ?? what}
       title={what}
       onClick={async () => {
         const done = await copyText(typeof text === "string" ? text : text());

@@ -8,7 +8,7 @@
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { CopyButton } from "./copy_button.tsx";
-import { formatTokens } from "./format.ts";
+import { formatTokens, plural } from "./format.ts";
 
 /** Lines shown before "show all". */
 const FOLD_LINES = 12;
@@ -45,9 +45,9 @@ export function Folded(
         >
           {open
             ? "show less"
-            : `show all (${lines.length} ${
-              lines.length === 1 ? "line" : "lines"
-            }, ${formatTokens(text.length)} chars)`}
+            : `show all (${plural(lines.length, "line")}, ${
+              formatTokens(text.length)
+            } chars)`}
         </button>
       )}
       {copy && <CopyButton text={text} what={`copy ${label ?? "text"}`} />}

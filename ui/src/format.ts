@@ -76,6 +76,11 @@ export function formatRelative(
   return deltaMs > 0 ? `in ${text}` : `${text} ago`;
 }
 
+/** `1 tool`, `3 tools`, `1 reply`/`2 replies` (pass the plural when it is not `word + "s"`). */
+export function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
+}
+
 /** One line of compact JSON, cut to `limit` characters. */
 export function compactJson(value: unknown, limit = 2000): string {
   let text: string;

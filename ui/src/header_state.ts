@@ -4,6 +4,7 @@
  * `seq <= state.seq` are already in the snapshot, so the caller applies only newer ones.
  */
 import { isRecord, readTokenUsage } from "../../lib/wire/events.ts";
+import { statusWords } from "./stream_words.ts";
 
 /** The header's view of the agent. */
 export interface HeaderState {
@@ -25,6 +26,59 @@ export interface HeaderState {
   version: string;
   /** Stores that report a failure: name → error. */
   storeErrors: Record<string, string>;
+  /** Whether `/api/state` has answered yet. */
+  loaded: boolean;
+  /** The credential saved with the harness (`token`, `api_key`), null for none, or unknown. */
+  credential: string | null | "unknown";
+  /** A turn was seen to end well: claude is logged in, whatever is saved here. */
+  okTurnSeen: boolean;
+}
+
+/** The status pill: what it says, its style key, and why. */
+export interface ShownStatus {
+  key: string;
+  text: string;
+  title: string;
+}
+
+/**
+ * What the status pill may claim. "online" only while the page is connected, and once a
+ * credential is saved or a turn went well: before that nobody knows that claude can log in.
+ */
+export function shownStatus(
+  header: HeaderState,
+  connection: string,
+): ShownStatus {
+  if (!header.loaded || connection === "connecting") {
+    return {
+      key: "unknown",
+      text: "connecting…",
+      title: "the page has not heard from the harness yet",
+    };
+  }
+  if (connection !== "live") {
+    return {
+      key: "unknown",
+      text: "disconnected",
+      title: "the page lost the harness: what the agent does now is unknown",
+    };
+  }
+  if (
+    header.status === "online" && header.credential === null &&
+    !header.okTurnSeen
+  ) {
+    return {
+      key: "unproven",
+      text: "login unchecked",
+      title:
+        "no token or API key is saved here and no turn has run yet: the first turn shows whether claude is logged in",
+    };
+  }
+  return {
+    key: header.status,
+    text: statusWords(header.status),
+    title: header.statusDetail ?? "",
+  };
 }
 
 /** The header before anything loaded. */
@@ -45,6 +99,9 @@ export function emptyHeaderState(): HeaderState {
     lastCostUsd: null,
     version: "",
     storeErrors: {},
+    loaded: false,
+    credential: "unknown",
+    okTurnSeen: false,
   };
 }
 
@@ -80,6 +137,11 @@ export function headerFromState(
     unread: num(state.unread) ?? base.unread,
     version: str(state.version) ?? base.version,
     storeErrors,
+    loaded: true,
+    // An older harness does not say: then nothing is claimed either way.
+    credential: isRecord(state.login)
+      ? str(state.login.credential) ?? null
+      : base.credential,
   };
 }
 
@@ -119,11 +181,14 @@ export function applyHeaderEvent(
     }
     case "turn_start":
       return { ...header, unread: num(event.unread) ?? header.unread };
+    case "turn_end":
+      return event.ok === true ? { ...header, okTurnSeen: true } : header;
     case "turn_stats_recorded":
       return isRecord(event.row)
         ? {
           ...header,
           lastCostUsd: num(event.row.cost_usd) ?? header.lastCostUsd,
+          okTurnSeen: header.okTurnSeen || event.row.result_kind === "ok",
         }
         : header;
     case "stream":

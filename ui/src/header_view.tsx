@@ -17,7 +17,7 @@ import {
   formatTokens,
   percent,
 } from "./format.ts";
-import type { HeaderState } from "./header_state.ts";
+import { type HeaderState, shownStatus } from "./header_state.ts";
 
 /** Props of {@linkcode HeaderView}. */
 export interface HeaderViewProps {
@@ -33,17 +33,12 @@ export interface HeaderViewProps {
   togglePanels: () => void;
   /** Questions waiting for the operator: shown on the panels button, which narrow screens need. */
   questions: number;
+  /** What the current claude session has cost so far (turn-stats rows), if known. */
+  sessionCostUsd: number | null;
 }
 
-const STATUS_TEXT: Record<string, string> = {
-  online: "online",
-  "needs_login_idle": "needs login",
-  "needs_login_in_progress": "logging in…",
-  "rate_limited": "rate limited",
-  "claude_missing": "claude missing",
-  paused: "paused",
-  "over_budget": "over budget",
-};
+/** From this share of the context window on, the header warns. */
+export const CONTEXT_WARN_PERCENT = 80;
 
 // What lifts a hold, when the server's detail has not arrived yet.
 const HOLD_HINT: Record<string, string> = {
@@ -56,8 +51,9 @@ export function HeaderView(props: HeaderViewProps): JSX.Element {
   const { header, nowMs } = props;
   const busy = header.turnState !== "idle";
   const elapsed = Math.max(0, nowMs - header.sinceUnix * 1000);
-  let status = STATUS_TEXT[header.status] ?? header.status;
-  if (header.status === "rate_limited" && header.rateLimitedUntil !== null) {
+  const shown = shownStatus(header, props.connection);
+  let status = shown.text;
+  if (shown.key === "rate_limited" && header.rateLimitedUntil !== null) {
     status = `rate limited until ${
       formatClock(header.rateLimitedUntil, nowMs)
     }`;
@@ -71,9 +67,9 @@ export function HeaderView(props: HeaderViewProps): JSX.Element {
         <h1>{header.agent || "agent"}</h1>
         {header.role && <span class="pill role">{header.role}</span>}
         <span
-          class={`pill status status-${header.status}`}
-          title={header.statusDetail ?? undefined}
-          data-status={header.status}
+          class={`pill status status-${shown.key}`}
+          title={shown.title || undefined}
+          data-status={shown.key}
         >
           {status}
         </span>
@@ -135,7 +131,7 @@ export function HeaderView(props: HeaderViewProps): JSX.Element {
         >
           <span class="gauge-bar">
             <span
-              class={`gauge-fill ${used >= 80 ? "high" : ""}`}
+              class={`gauge-fill ${used >= CONTEXT_WARN_PERCENT ? "high" : ""}`}
               style={{ width: `${used}%` }}
             />
           </span>
@@ -144,12 +140,26 @@ export function HeaderView(props: HeaderViewProps): JSX.Element {
             {formatTokens(header.contextWindow)}
           </span>
         </span>
+        {context !== null && used >= CONTEXT_WARN_PERCENT && (
+          <span class="pill warn" role="status" data-fact="context-warning">
+            context {used}% full: /compact soon
+          </span>
+        )}
         <span
           class="fact"
           title="cost of the last turn (the CLI's list-price estimate)"
         >
           last turn{" "}
           <strong data-fact="cost">{formatCost(header.lastCostUsd)}</strong>
+        </span>
+        <span
+          class="fact"
+          title="cost of the current claude session so far, summed over its turns (list-price estimate)"
+        >
+          session{" "}
+          <strong data-fact="session-cost">
+            {formatCost(props.sessionCostUsd)}
+          </strong>
         </span>
         <span class="fact" title="messages waiting for the agent">
           unread <strong data-fact="unread">{header.unread}</strong>

@@ -17,6 +17,8 @@ export interface LoginViewProps {
   start: () => Promise<{ error: string | null; url: string | null }>;
   sendCode: (code: string) => Promise<string | null>;
   sendToken: (token: string) => Promise<string | null>;
+  /** Closes a panel the operator opened (`/login`); null while claude needs the login. */
+  close?: (() => void) | null;
 }
 
 /** The login panel. */
@@ -42,11 +44,22 @@ export function LoginView(props: LoginViewProps): JSX.Element {
 
   return (
     <section class="panel login" aria-labelledby="login-title" role="region">
-      <h2 id="login-title">claude needs a login</h2>
-      <p class="dim">
+      <h2 id="login-title">
+        {props.status === "needs_login_idle"
+          ? "claude is not logged in"
+          : props.status === "needs_login_in_progress"
+          ? "claude is logging in"
+          : "log claude in"}
+        {props.close && (
+          <button type="button" class="link" onClick={props.close}>
+            close
+          </button>
+        )}
+      </h2>
+      <p>
         {props.status === "needs_login_in_progress"
           ? "A login is under way; the next turn proves it."
-          : "claude said it is not logged in. Log in with the browser flow, or paste a token."}
+          : "Paste a long-lived token (run claude setup-token on any machine) or an Anthropic API key below, or log in with the browser flow."}
       </p>
       <div class="login-flow">
         <button

@@ -61,6 +61,7 @@ export class PageModel {
     let header = headerFromState(snapshot.state, {
       ...emptyHeaderState(),
       lastCostUsd: this.header.lastCostUsd,
+      okTurnSeen: this.header.okTurnSeen,
     });
     this.transcript.applyHistory(snapshot.events);
     for (const event of snapshot.events) {
@@ -69,11 +70,15 @@ export class PageModel {
       if (typeof event.seq !== "number" || event.seq > stateSeq) {
         header = applyHeaderEvent(header, event);
       } else if (
-        event.kind === "turn_stats_recorded" || event.type === "result"
+        event.kind === "turn_stats_recorded" || event.type === "result" ||
+        event.kind === "turn_end"
       ) {
+        // Cost and "a turn went well" are not in the state: take them from every event.
+        const after = applyHeaderEvent(header, event);
         header = {
           ...header,
-          lastCostUsd: applyHeaderEvent(header, event).lastCostUsd,
+          lastCostUsd: after.lastCostUsd,
+          okTurnSeen: after.okTurnSeen,
         };
       }
     }
@@ -95,6 +100,7 @@ export class PageModel {
         : null,
       unread: fresh.unread,
       storeErrors: fresh.storeErrors,
+      credential: fresh.credential,
       version: fresh.version,
       agent: fresh.agent,
       role: fresh.role,

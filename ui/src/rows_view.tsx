@@ -18,6 +18,7 @@ import {
   formatCost,
   formatDuration,
   formatTokens,
+  plural,
 } from "./format.ts";
 import type { MarkdownRenderer } from "./markdown.ts";
 import { ToolRow } from "./tool_row_view.tsx";
@@ -142,7 +143,8 @@ function RowBody({ row, markdown }: RowViewProps): JSX.Element | null {
       return (
         <div class="row info dim" data-row="session">
           session · {row.model}
-          {row.version && ` · claude ${row.version}`} · {row.tools} tools
+          {row.version && ` · claude ${row.version}`} ·{" "}
+          {plural(row.tools, "tool")}
           {row.mcp.length > 0 && ` · MCP ${row.mcp.join(", ")}`}
         </div>
       );
@@ -218,9 +220,7 @@ function TurnEndRow(
     }
   }
   if (row.costUsd !== null) parts.push(`${formatCost(row.costUsd)} (est.)`);
-  if (row.numTurns !== null) {
-    parts.push(`${row.numTurns} ${row.numTurns === 1 ? "step" : "steps"}`);
-  }
+  if (row.numTurns !== null) parts.push(plural(row.numTurns, "step"));
   return (
     <div
       class={`row turn-end ${ok ? "ok" : cancelled ? "cancelled" : "failed"}`}
@@ -248,7 +248,7 @@ function TurnEndRow(
           {" · "}
           {toolCount === 0
             ? "no tools"
-            : `${toolCount} tool${toolCount === 1 ? "" : "s"}: ${
+            : `${plural(toolCount, "tool")}: ${
               tools.map(([name, count]) => `${toolLabel(name)}×${count}`).join(
                 ", ",
               )

@@ -10,7 +10,7 @@
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { type DiffLine, type FileChange, fileChange } from "./edit_diff.ts";
-import { formatDuration } from "./format.ts";
+import { formatDuration, plural } from "./format.ts";
 import { Folded } from "./folded_view.tsx";
 import { toolLabel, toolSummary } from "./tool_summary.ts";
 import type { Row } from "./transcript.ts";
@@ -48,7 +48,7 @@ export function ToolRow(
         <span class="mono tool-summary" title={summary}>{summary}</span>
         {change?.kind === "write" && (
           <span class="pill write-lines">
-            {change.lines} {change.lines === 1 ? "line" : "lines"}
+            {plural(change.lines, "line")}
           </span>
         )}
         {row.result === null && row.startedMs !== null && (
@@ -108,7 +108,7 @@ function ChangeView({ change }: { change: FileChange }): JSX.Element {
     return (
       <details class="write-content">
         <summary>
-          content ({change.lines} {change.lines === 1 ? "line" : "lines"})
+          content ({plural(change.lines, "line")})
         </summary>
         <pre class="mono">{change.content}</pre>
       </details>
@@ -144,7 +144,7 @@ function ChangeView({ change }: { change: FileChange }): JSX.Element {
           aria-expanded={open}
           onClick={() => setOpen(!open)}
         >
-          {open ? "show less" : `show all (${lines.length} lines)`}
+          {open ? "show less" : `show all (${plural(lines.length, "line")})`}
         </button>
       )}
     </div>

@@ -4,7 +4,7 @@
  * `ask_operator`. Unknown tools fall back to their input as compact JSON. Pure.
  */
 import { isRecord } from "../../lib/wire/events.ts";
-import { compactJson } from "./format.ts";
+import { compactJson, plural } from "./format.ts";
 
 const BROKER_PREFIX = "mcp__hyperhive__";
 const SUMMARY_LIMIT = 160;
@@ -50,7 +50,10 @@ export function toolSummary(name: string, input: unknown): string {
       ].filter(Boolean).join(" ");
       break;
     case "TodoWrite":
-      summary = `${Array.isArray(args.todos) ? args.todos.length : 0} todos`;
+      summary = plural(
+        Array.isArray(args.todos) ? args.todos.length : 0,
+        "todo",
+      );
       break;
     case "TaskCreate":
       summary = s("subject");

@@ -10,6 +10,7 @@
  */
 import type { JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { FindBar } from "./find_bar.tsx";
 import { formatDuration } from "./format.ts";
 import type { MarkdownRenderer } from "./markdown.ts";
 import { RowView } from "./rows_view.tsx";
@@ -36,11 +37,14 @@ export interface TranscriptViewProps {
   empty: boolean;
   /** The running turn, or null when idle. */
   running: RunningTurn | null;
+  /** Offer the find bar (not in a feed-only embed). */
+  findBar: boolean;
 }
 
 /** The transcript column. */
 export function TranscriptView(
-  { rows, version, markdown, status, empty, running }: TranscriptViewProps,
+  { rows, version, markdown, status, empty, running, findBar }:
+    TranscriptViewProps,
 ): JSX.Element {
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
@@ -118,38 +122,41 @@ export function TranscriptView(
   };
 
   return (
-    <div class="transcript-wrap">
-      <div
-        class="transcript"
-        ref={scroller}
-        onScroll={onScroll}
-        role="log"
-        tabIndex={0}
-        aria-label="transcript"
-        aria-live="polite"
-        aria-relevant="additions"
-        aria-busy={running !== null ? "true" : "false"}
-      >
-        <div class="rows" ref={content}>
-          {empty && (
-            <p class="dim empty">
-              {status === "live"
-                ? "Nothing yet. Send the agent a message below."
-                : "Loading…"}
-            </p>
-          )}
-          {rows.map((row) => (
-            <RowView key={row.key} row={row} markdown={markdown} />
-          ))}
-          {running && <RunningRow running={running} />}
+    <>
+      {findBar && <FindBar scroller={scroller} version={version} />}
+      <div class="transcript-wrap">
+        <div
+          class="transcript"
+          ref={scroller}
+          onScroll={onScroll}
+          role="log"
+          tabIndex={0}
+          aria-label="transcript"
+          aria-live="polite"
+          aria-relevant="additions"
+          aria-busy={running !== null ? "true" : "false"}
+        >
+          <div class="rows" ref={content}>
+            {empty && (
+              <p class="dim empty">
+                {status === "live"
+                  ? "Nothing yet. Send the agent a message below."
+                  : "Loading…"}
+              </p>
+            )}
+            {rows.map((row) => (
+              <RowView key={row.key} row={row} markdown={markdown} />
+            ))}
+            {running && <RunningRow running={running} />}
+          </div>
         </div>
+        {behind && (
+          <button type="button" class="jump" onClick={jump}>
+            ↓ new activity
+          </button>
+        )}
       </div>
-      {behind && (
-        <button type="button" class="jump" onClick={jump}>
-          ↓ new activity
-        </button>
-      )}
-    </div>
+    </>
   );
 }
 

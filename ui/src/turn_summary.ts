@@ -22,6 +22,8 @@ export interface TurnRow {
   toolCallCount: number;
   tools: Record<string, number>;
   note: string | null;
+  /** claude's session id, from the result line. */
+  sessionId: string | null;
 }
 
 /** The 24 h badges. */
@@ -74,7 +76,21 @@ export function readTurnRow(value: unknown): TurnRow | null {
     toolCallCount: n("tool_call_count"),
     tools,
     note: typeof value.note === "string" ? value.note : null,
+    sessionId: typeof value.session_id === "string" ? value.session_id : null,
   };
+}
+
+/** What the newest row's claude session has cost: its rows' costs summed; null when unknown. */
+export function sessionCost(rows: readonly TurnRow[]): number | null {
+  const newest = rows.reduce<TurnRow | null>(
+    (best, row) => best === null || row.endedAt > best.endedAt ? row : best,
+    null,
+  );
+  if (newest?.sessionId == null) return null;
+  return rows.filter((row) => row.sessionId === newest.sessionId).reduce(
+    (sum, row) => sum + (row.costUsd ?? 0),
+    0,
+  );
 }
 
 /** Read `/api/stats`'s `total` (SPEC §6) as badges; null when it is not that shape. */
