@@ -20,7 +20,7 @@ if (!HAS_CHROMIUM) reportSkippedBrowserTests("page on a real harness");
 
 /** What the transcript shows, row by row, as a person would read it. */
 async function transcript(page: Page): Promise<string[]> {
-  return await page.locator(".rows > .row").evaluateAll((rows) =>
+  return await page.locator(".rows .row").evaluateAll((rows) =>
     rows.map((row) =>
       `${row.getAttribute("data-row")}: ${
         row.textContent?.replace(/\s+/g, " ").trim().slice(0, 200)
@@ -206,7 +206,7 @@ Deno.test({
             state: "detached",
             timeout: 30_000,
           });
-          const rows = page.locator(".rows > .row");
+          const rows = page.locator(".rows .row");
           while (await rows.count() < before.length) {
             await page.waitForTimeout(100);
           }

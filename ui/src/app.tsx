@@ -343,6 +343,7 @@ export function App(
           )}
           <TranscriptPane
             rows={model.transcript.rows}
+            base={model.transcript.base}
             version={model.transcript.version}
             markdown={markdown}
             status={connection.status}

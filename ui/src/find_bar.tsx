@@ -36,7 +36,7 @@ export function FindBar({ scroller, version }: FindBarProps): JSX.Element {
     const root = scroller.current;
     const needle = query.trim().toLowerCase();
     if (!root || needle === "") return [];
-    return [...root.querySelectorAll<HTMLElement>(".rows > .row")].filter((
+    return [...root.querySelectorAll<HTMLElement>(".rows .row")].filter((
       row,
     ) => (row.textContent ?? "").toLowerCase().includes(needle));
   };

@@ -144,6 +144,11 @@ export class Transcript {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The absolute position of `rows[0]`: rows dropped by the cap so far (0 again after clear). */
+  get base(): number {
+    return this.#base;
+  }
+
   /** The rows, oldest first. Do not mutate. */
   get rows(): readonly Row[] {
     return this.#rows;

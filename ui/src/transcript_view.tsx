@@ -7,9 +7,18 @@
  * fonts, rows whose layout `content-visibility` defers) and narrow screens. Once the operator
  * scrolls up it stays put and offers a "new activity" button instead of yanking them down. While
  * a turn runs, the log is `aria-busy` and ends with a running row that counts the time.
+ *
+ * New rows are mounted as many a frame as fit a time budget, newest first: a loaded history or a
+ * flood of thousands of lines becomes many short frames, never one long task.
  */
-import type { JSX } from "preact";
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { Component, type JSX } from "preact";
+import {
+  useEffect,
+  useLayoutEffect,
+  useReducer,
+  useRef,
+  useState,
+} from "preact/hooks";
 import { FindBar } from "./find_bar.tsx";
 import { formatDuration } from "./format.ts";
 import type { MarkdownRenderer } from "./markdown.ts";
@@ -20,6 +29,12 @@ import type { Row } from "./transcript.ts";
 const BOTTOM_SLACK_PX = 48;
 /** A scroll this soon after a wheel, touch or key is the operator's. */
 const INTENT_MS = 800;
+/** At most this many new rows go in the page per frame. */
+export const MOUNT_PER_FRAME = 300;
+/** Rows in the first draw, before the page has measured what a row costs. */
+const MOUNT_FIRST = 60;
+/** Script time a frame may spend on new rows, in ms. */
+const FRAME_BUDGET_MS = 16;
 
 /** A running turn, as the running row shows it. */
 export interface RunningTurn {
@@ -30,6 +45,8 @@ export interface RunningTurn {
 /** Props of {@linkcode TranscriptView}. */
 export interface TranscriptViewProps {
   rows: readonly Row[];
+  /** The absolute position of `rows[0]` (rows the cap dropped before it). */
+  base: number;
   /** Changes whenever the rows do (they are one array, changed in place). */
   version: number;
   markdown: MarkdownRenderer;
@@ -43,9 +60,10 @@ export interface TranscriptViewProps {
 
 /** The transcript column. */
 export function TranscriptView(
-  { rows, version, markdown, status, empty, running, findBar }:
+  { rows, base, version, markdown, status, empty, running, findBar }:
     TranscriptViewProps,
 ): JSX.Element {
+  const shown = useMountedRange(base, base + rows.length);
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
   const following = useRef(true);
@@ -144,8 +162,12 @@ export function TranscriptView(
                   : "Loading…"}
               </p>
             )}
-            {rows.map((row) => (
-              <RowView key={row.key} row={row} markdown={markdown} />
+            {blocksOf(shown.from, shown.until).map(([start, stop]) => (
+              <RowBlock
+                key={start}
+                rows={rows.slice(start - base, stop - base)}
+                markdown={markdown}
+              />
             ))}
             {running && <RunningRow running={running} />}
           </div>
@@ -158,6 +180,111 @@ export function TranscriptView(
       </div>
     </>
   );
+}
+
+/** Rows per block: the list the page diffs each frame is blocks, not thousands of rows. */
+const BLOCK_ROWS = 100;
+
+/** `[start, stop)` of each block of absolute positions between `from` and `until`. */
+function blocksOf(from: number, until: number): [number, number][] {
+  const blocks: [number, number][] = [];
+  for (
+    let start = from;
+    start < until;
+    start = (Math.floor(start / BLOCK_ROWS) + 1) * BLOCK_ROWS
+  ) {
+    blocks.push([
+      start,
+      Math.min(until, (Math.floor(start / BLOCK_ROWS) + 1) * BLOCK_ROWS),
+    ]);
+  }
+  return blocks;
+}
+
+interface RowBlockProps {
+  rows: readonly Row[];
+  markdown: MarkdownRenderer;
+}
+
+/**
+ * A block of rows, drawn again only when one of its rows changed: a new row at the end touches
+ * one block, and dropping the oldest rows removes whole blocks (keyed by their first position).
+ */
+class RowBlock extends Component<RowBlockProps> {
+  override shouldComponentUpdate(next: RowBlockProps): boolean {
+    const now = this.props.rows;
+    return next.rows.length !== now.length ||
+      next.rows.some((row, i) => row !== now[i]);
+  }
+
+  override render(): JSX.Element {
+    // The block, not each row, defers its layout: the browser tracks tens of boxes, not thousands.
+    return (
+      <div class="row-block">
+        {this.props.rows.map((row) => (
+          <RowView key={row.key} row={row} markdown={this.props.markdown} />
+        ))}
+      </div>
+    );
+  }
+}
+
+/**
+ * Which rows (absolute positions, `from` inclusive, `until` exclusive) are in the page. New rows
+ * go in as many a frame as fit a frame's budget, measured on the rows mounted last (Markdown costs
+ * more than a note); the newest go first, the rest follow a frame at a time, newer before older.
+ * Far behind (a flood), the page jumps to the newest rows and fills in above them afterwards.
+ */
+function useMountedRange(
+  base: number,
+  end: number,
+): { from: number; until: number } {
+  const range = useRef<{ from: number; until: number } | null>(null);
+  const perFrame = useRef(MOUNT_FIRST);
+  const [, tick] = useReducer((count: number) => count + 1, 0);
+  const startedMs = performance.now();
+  const before = range.current ? { ...range.current } : null;
+  let shown = range.current;
+  if (shown === null || shown.until > end) {
+    // First draw, or the rows were cleared (a reset): start from the newest.
+    shown = { from: Math.max(base, end - perFrame.current), until: end };
+  }
+  shown.from = Math.max(shown.from, base);
+  if (end - shown.until <= perFrame.current) shown.until = end;
+  else if (end - shown.until > perFrame.current * 3) {
+    // A flood: show its newest rows now and fill in above them later, rather than trail behind.
+    shown = { from: end - perFrame.current, until: end };
+  }
+  shown.from = Math.min(shown.from, shown.until);
+  range.current = shown;
+  const mounted = before === null || before.until > end
+    ? shown.until - shown.from
+    : (shown.until - before.until) + Math.max(0, before.from - shown.from);
+  const pending = shown.until < end || shown.from > base;
+  // How long this draw took per new row sets how many the next frame takes.
+  useLayoutEffect(() => {
+    if (mounted < 10) return;
+    const perRowMs = Math.max(0.01, (performance.now() - startedMs) / mounted);
+    perFrame.current = Math.max(
+      20,
+      Math.min(MOUNT_PER_FRAME, Math.floor(FRAME_BUDGET_MS / perRowMs)),
+    );
+  });
+  useEffect(() => {
+    if (!pending) return;
+    const frame = requestAnimationFrame(() => {
+      const current = range.current;
+      if (!current) return;
+      if (current.until < end) {
+        current.until = Math.min(end, current.until + perFrame.current);
+      } else {
+        current.from = Math.max(base, current.from - perFrame.current);
+      }
+      tick(0);
+    });
+    return () => cancelAnimationFrame(frame);
+  });
+  return shown;
 }
 
 /** The last row while a turn runs: what it is doing and for how long, ticking each second. */
