@@ -25,3 +25,12 @@ export async function settleWithin<T>(
     clearTimeout(timer);
   }
 }
+
+/** Whether `promise` settles, either way, within `ms` (a wait for something to end). */
+export async function settlesWithin(
+  promise: Promise<unknown>,
+  ms: number,
+): Promise<boolean> {
+  const settled = promise.then(() => true, () => true);
+  return (await settleWithin(settled, ms)) !== TIMED_OUT;
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { settleWithin, TIMED_OUT } from "../lib/timeout.ts";
+import { settlesWithin, settleWithin, TIMED_OUT } from "../lib/timeout.ts";
 
 // Deno's op sanitizer fails any of these tests that leaves its timer running.
 Deno.test("settleWithin() gives the value of a promise that settles in time", async () => {
@@ -15,4 +15,10 @@ Deno.test("settleWithin() passes a rejection on", async () => {
     settleWithin(Promise.reject(new RangeError("no")), 1000),
     RangeError,
   );
+});
+
+Deno.test("settlesWithin() is true for a promise that resolves or rejects in time, false otherwise", async () => {
+  assert.equal(await settlesWithin(Promise.resolve(), 1000), true);
+  assert.equal(await settlesWithin(Promise.reject(new Error("x")), 1000), true);
+  assert.equal(await settlesWithin(new Promise(() => {}), 10), false);
 });

@@ -14,7 +14,7 @@ import {
 } from "../io/line_reader.ts";
 import { parseStreamLine } from "./stream_json.ts";
 import { freezeAndKill, ProcessTreeWatch } from "./process_tree.ts";
-import { settleWithin, TIMED_OUT } from "../timeout.ts";
+import { settlesWithin } from "../timeout.ts";
 
 /** The variable, set to a fresh id per spawn, that marks every process of one claude run. */
 export const PROCESS_MARKER_ENV = "HIVE_HARNESS_PROCESS_TAG";
@@ -367,15 +367,6 @@ function toStderrLine(item: LineItem): string | null {
     return `${item.head}… [stderr line of ${item.bytes} bytes cut]`;
   }
   return item.text.trim() === "" ? null : item.text;
-}
-
-/** Whether `promise` settles (either way) within `ms`. */
-async function settlesWithin(
-  promise: Promise<unknown>,
-  ms: number,
-): Promise<boolean> {
-  const settled = promise.then(() => true, () => true);
-  return (await settleWithin(settled, ms)) !== TIMED_OUT;
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { HTTPException } from "hono/http-exception";
+import { errorMessage } from "../error_message.ts";
 
 /** Bodies larger than this are refused with 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -100,9 +101,7 @@ export function refuseCrossOrigin(): MiddlewareHandler {
 export class BodyAbortedError extends Error {
   constructor(cause: unknown) {
     super(
-      `request body aborted: ${
-        cause instanceof Error ? cause.message : String(cause)
-      }`,
+      `request body aborted: ${errorMessage(cause)}`,
       { cause },
     );
     this.name = "BodyAbortedError";

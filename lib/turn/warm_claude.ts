@@ -7,6 +7,7 @@
  */
 import type { ClaudeChild, StdoutItem } from "./turn_runner.ts";
 import type { ClaudeExit } from "../claude/claude_process.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** A claude child that takes JSON lines on stdin. */
 export interface WarmChild extends ClaudeChild {
@@ -98,9 +99,7 @@ export class WarmClaude {
       }
     } catch (error) {
       (this.#listener ?? this.#stray).stderr(
-        `harness lost claude's output: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `harness lost claude's output: ${errorMessage(error)}`,
       );
     }
   }

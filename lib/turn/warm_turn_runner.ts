@@ -23,6 +23,8 @@ import type { ClaudeSnapshot, TurnRun, TurnRunner } from "./claude_runner.ts";
 import type { CostLedger, ProcessCost } from "./turn_cost.ts";
 import { isWarmChild, WarmClaude } from "./warm_claude.ts";
 import { treeRssBytes } from "../claude/process_memory.ts";
+import { errorMessage } from "../error_message.ts";
+import { settlesWithin } from "../timeout.ts";
 
 /** How long a warm claude may take to print anything for a wake-up before it counts as hung. */
 export const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
@@ -294,9 +296,7 @@ export class WarmTurnRunner implements TurnRunner {
         message: { role: "user", content: request.prompt },
       });
     } catch (error) {
-      fault ??= `cannot write to warm claude: ${
-        error instanceof Error ? error.message : String(error)
-      }`;
+      fault ??= `cannot write to warm claude: ${errorMessage(error)}`;
       settle();
     }
     if (cancel?.aborted) onCancel();
@@ -416,19 +416,4 @@ function configKey(request: InvocationRequest): string {
 
 function quote(text: string): string {
   return text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}…` : text;
-}
-
-async function settlesWithin(
-  promise: Promise<unknown>,
-  ms: number,
-): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) =>
-    timer = setTimeout(() => resolve(false), ms)
-  );
-  try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
