@@ -5,17 +5,20 @@
  * `down` for a harness whose last report is older than {@linkcode DOWN_AFTER_MS}.
  */
 
-/** An agent's live state as the fleet shows it. */
-export type FleetState =
-  | "online"
-  | "running"
-  | "needs_login_idle"
-  | "needs_login_in_progress"
-  | "rate_limited"
-  | "paused"
-  | "over_budget"
-  | "claude_missing"
-  | "down";
+/** The states a harness reports of itself, in the order `/metrics` lists them. */
+export const REPORTED_STATES = [
+  "online",
+  "running",
+  "needs_login_idle",
+  "needs_login_in_progress",
+  "rate_limited",
+  "paused",
+  "over_budget",
+  "claude_missing",
+] as const;
+
+/** An agent's live state as the fleet shows it: a reported one, or `down` when it went silent. */
+export type FleetState = (typeof REPORTED_STATES)[number] | "down";
 
 /** How often a harness reports even when nothing changed, in ms. */
 export const REPORT_INTERVAL_MS = 4000;
@@ -118,16 +121,7 @@ export function needsOperator(agent: FleetAgent): boolean {
     agent.state === "down" || agent.state === "claude_missing";
 }
 
-const REPORT_STATES: ReadonlySet<string> = new Set([
-  "online",
-  "running",
-  "needs_login_idle",
-  "needs_login_in_progress",
-  "rate_limited",
-  "paused",
-  "over_budget",
-  "claude_missing",
-]);
+const REPORT_STATES: ReadonlySet<string> = new Set(REPORTED_STATES);
 
 /** Check an untrusted report (from a socket); throws `TypeError` naming the bad field. */
 export function parseAgentReport(value: unknown): AgentReport {

@@ -3,19 +3,8 @@
  * state, 1 for the current one, as Prometheus expresses an enum), today's (UTC) turns and
  * spend, and the daily budget when one is set — the same figures the fleet report sends.
  */
-import type { AgentReport, FleetState } from "../broker/fleet_report.ts";
+import { type AgentReport, REPORTED_STATES } from "../broker/fleet_report.ts";
 import type { MetricFamily } from "../stats/prometheus.ts";
-
-const STATES: readonly Exclude<FleetState, "down">[] = [
-  "online",
-  "running",
-  "needs_login_idle",
-  "needs_login_in_progress",
-  "rate_limited",
-  "paused",
-  "over_budget",
-  "claude_missing",
-];
 
 /** Metric families for `report` of `agent`. */
 export function fleetMetrics(
@@ -28,7 +17,7 @@ export function fleetMetrics(
       name: "hive_agent_state",
       help: "The agent's state: 1 for the current one, 0 for the others",
       type: "gauge",
-      samples: STATES.map((state) => ({
+      samples: REPORTED_STATES.map((state) => ({
         labels: { ...who, state },
         value: state === report.state ? 1 : 0,
       })),
