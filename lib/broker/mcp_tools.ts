@@ -4,8 +4,11 @@
  * socket protocol; a refused request becomes an `isError` result whose text says why, which
  * claude can read and act on. The manager's tools take an optional `agent` to act on any agent.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { z } from "zod";
+import type {
+  ArgumentSchema,
+  ToolDefinition,
+  ToolResult,
+} from "./mcp_stdio_server.ts";
 import type { BrokerResponse } from "./request_handler.ts";
 import { MAX_WAIT_SECONDS } from "./broker_commands.ts";
 
@@ -15,7 +18,7 @@ export type BrokerRequester = (
   signal?: AbortSignal,
 ) => Promise<BrokerResponse>;
 
-/** Options for {@linkcode registerBrokerTools}. */
+/** Options for {@linkcode brokerTools}. */
 export interface BrokerToolsOptions {
   request: BrokerRequester;
   role: "agent" | "manager";
@@ -23,26 +26,21 @@ export interface BrokerToolsOptions {
   onOwnStatus?: (text: string) => Promise<void>;
 }
 
-type ToolResult = {
-  content: { type: "text"; text: string }[];
-  isError?: boolean;
-};
 type AfterTool = (fields: Record<string, unknown>) => Promise<void>;
 
-/** Register the broker tools on `server` (plus `list_agents` for the manager). */
-export function registerBrokerTools(
-  server: McpServer,
-  options: BrokerToolsOptions,
-): void {
+const text = (description?: string): ArgumentSchema =>
+  description === undefined
+    ? { type: "string" }
+    : { type: "string", description };
+
+/** The broker tools (plus `list_agents` for the manager). */
+export function brokerTools(options: BrokerToolsOptions): ToolDefinition[] {
   const { request, role } = options;
   const manager = role === "manager";
-  const agentField: z.ZodRawShape = manager
-    ? {
-      agent: z.string().optional().describe(
-        "Act as this agent (default: yourself)",
-      ),
-    }
+  const agentField: Record<string, ArgumentSchema> = manager
+    ? { agent: text("Act as this agent (default: yourself)") }
     : {};
+  const tools: ToolDefinition[] = [];
 
   async function call(
     cmd: string,
@@ -64,89 +62,99 @@ export function registerBrokerTools(
   function tool(
     name: string,
     description: string,
-    shape: z.ZodRawShape,
+    properties: Record<string, ArgumentSchema>,
+    required: readonly string[],
     after?: AfterTool,
   ): void {
-    server.registerTool(
+    tools.push({
       name,
-      { description, inputSchema: { ...shape, ...agentField } },
-      async (args: Record<string, unknown>, extra: { signal: AbortSignal }) => {
-        const fields = args as Record<string, unknown>;
-        const result = await call(name, fields, extra.signal);
-        if (!result.isError) {
-          await after?.(fields);
-        }
+      description,
+      properties: { ...properties, ...agentField },
+      required,
+      call: async (args, signal) => {
+        const result = await call(name, args, signal);
+        if (!result.isError) await after?.(args);
         return result;
       },
-    );
+    });
   }
 
   tool(
     "send",
     "Send a message to another agent's inbox (or to `operator`). It wakes that agent.",
-    {
-      to: z.string().describe("Agent name, or operator"),
-      body: z.string(),
-    },
+    { to: text("Agent name, or operator"), body: text() },
+    ["to", "body"],
   );
   tool(
     "recv",
     "Read new messages in your inbox that no turn has taken yet, waiting up to wait_seconds for one.",
     {
-      wait_seconds: z.number().min(0).max(MAX_WAIT_SECONDS).optional()
-        .describe(`Longest wait, 0-${MAX_WAIT_SECONDS} s`),
+      "wait_seconds": {
+        type: "number",
+        minimum: 0,
+        maximum: MAX_WAIT_SECONDS,
+        description: `Longest wait, 0-${MAX_WAIT_SECONDS} s`,
+      },
     },
+    [],
   );
   tool(
     "ask_operator",
     "Ask the operator (or, with `to`, another agent) a question. Returns its id at once; " +
       "the answer arrives later as a message from `system`.",
     {
-      question: z.string(),
-      options: z.array(z.string()).optional().describe("Choices to offer"),
-      multi: z.boolean().optional().describe("Several choices may be picked"),
-      ttl_seconds: z.number().positive().optional().describe(
-        "Expire unanswered after this long",
-      ),
-      to: z.string().optional().describe(
-        "Ask this agent instead of the operator",
-      ),
+      question: text(),
+      options: {
+        type: "array",
+        items: { type: "string" },
+        description: "Choices to offer",
+      },
+      multi: { type: "boolean", description: "Several choices may be picked" },
+      "ttl_seconds": {
+        type: "number",
+        exclusiveMinimum: 0,
+        description: "Expire unanswered after this long",
+      },
+      to: text("Ask this agent instead of the operator"),
     },
+    ["question"],
   );
   tool(
     "answer",
     "Answer a question another agent asked you (its id is in the `system` message).",
-    {
-      id: z.number().int().positive(),
-      answer: z.string(),
-    },
+    { id: { type: "integer", exclusiveMinimum: 0 }, answer: text() },
+    ["id", "answer"],
   );
   tool(
     "remind",
     "Have a message delivered to yourself later: after delay_seconds, or at at_unix_timestamp (give one).",
     {
-      message: z.string(),
-      delay_seconds: z.number().min(0).optional(),
-      at_unix_timestamp: z.number().min(0).optional(),
+      message: text(),
+      "delay_seconds": { type: "number", minimum: 0 },
+      "at_unix_timestamp": { type: "number", minimum: 0 },
     },
+    ["message"],
   );
   tool(
     "get_loose_ends",
     "List your open questions (asked by you or of you) and pending reminders.",
     {},
+    [],
   );
   tool(
     "cancel_loose_end",
     "Cancel one of your open questions or pending reminders.",
     {
-      kind: z.enum(["question", "reminder"]),
-      id: z.number().int().positive(),
+      kind: { type: "string", enum: ["question", "reminder"] },
+      id: { type: "integer", exclusiveMinimum: 0 },
     },
+    ["kind", "id"],
   );
   tool(
     "set_status",
     "Set your free-text status, shown to the operator and the manager.",
-    { text: z.string() },
+    { text: text() },
+    ["text"],
     async (fields) => {
       // Only our own status belongs in our state dir's file.
       if (
@@ -154,12 +162,15 @@ export function registerBrokerTools(
       ) await options.onOwnStatus?.(fields.text);
     },
   );
-
   if (manager) {
-    server.registerTool("list_agents", {
+    tools.push({
+      name: "list_agents",
       description:
         "List every agent with its status, unread messages and pending reminders.",
-      inputSchema: {},
-    }, () => call("list_agents", {}));
+      properties: {},
+      required: [],
+      call: (_args, signal) => call("list_agents", {}, signal),
+    });
   }
+  return tools;
 }

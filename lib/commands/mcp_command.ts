@@ -3,21 +3,17 @@
  * harness's MCP config, named `hyperhive`. It talks to the broker the harness uses — the `hive`
  * socket, or the embedded sqlite file beside the harness — and serves the broker tools. stdout
  * is the protocol, so logs go to stderr only; startup opens nothing slow, since claude waits for
- * it (`alwaysLoad: true`).
+ * it (`alwaysLoad: true`): the protocol is the small tools-only server of `mcp_stdio_server.ts`,
+ * not the MCP SDK, whose loading took most of the start (SPEC §10).
  */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import process from "node:process";
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { parseFlags, refusePositionals, UsageError } from "./flags.ts";
 import { AGENT_NAME_PATTERN } from "../broker/broker_api.ts";
 import { MAX_WAIT_SECONDS } from "../broker/broker_commands.ts";
 import { openEmbeddedBroker } from "../broker/embedded_broker.ts";
-import {
-  type BrokerRequester,
-  registerBrokerTools,
-} from "../broker/mcp_tools.ts";
+import { type BrokerRequester, brokerTools } from "../broker/mcp_tools.ts";
+import { serveMcpStdio } from "../broker/mcp_stdio_server.ts";
 import { createBrokerRequestHandler } from "../broker/request_handler.ts";
 import { SocketBroker } from "../broker/socket_client.ts";
 import { writeStatusFile } from "../broker/status_file.ts";
@@ -143,11 +139,10 @@ export async function runMcp(
       return 1;
     }
   }
-  const server = new McpServer({ name: MCP_SERVER_NAME, version: "0.1.0" });
   const statusPath = options.stateDir
     ? join(options.stateDir, STATE_FILES.status)
     : undefined;
-  registerBrokerTools(server, {
+  const tools = brokerTools({
     request,
     role: options.role,
     ...(statusPath
@@ -156,21 +151,18 @@ export async function runMcp(
       }
       : {}),
   });
-  const transport = new StdioServerTransport();
-  const ended = new Promise<void>((resolve) => {
-    process.stdin.once("end", () => resolve());
-    process.stdin.once("close", () => resolve());
-    transport.onclose = () => resolve();
-    deps.signal?.addEventListener("abort", () => resolve(), { once: true });
-  });
-  await server.connect(transport);
   log.info("MCP server ready", {
     agent: options.agent,
     role: options.role,
     broker: options.hiveSocket ?? options.brokerDb,
   });
-  await ended;
-  await server.close().catch(() => {});
+  await serveMcpStdio({
+    name: MCP_SERVER_NAME,
+    version: "0.1.0",
+    tools,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    onError: (message, error) => log.warn(message, { error }),
+  });
   await closeBroker();
   return 0;
 }
