@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brokerCase } from "./cases/broker.ts";
+import { brokerMemoryCase } from "./cases/broker_memory.ts";
 import { fanoutCase } from "./cases/fanout.ts";
 import { flatCase } from "./cases/flat.ts";
 import { historyCase } from "./cases/history.ts";
@@ -31,6 +32,7 @@ const CASES: BenchCase[] = [
   statsRowCase,
   memoryCase,
   brokerCase,
+  brokerMemoryCase,
   warmTurnCase,
 ];
 

@@ -1,10 +1,10 @@
 /**
  * @module One connection to a broker socket: JSON lines in, one response line per request, in
  * order. Reading runs a little ahead of handling, so a client that hangs up mid long-poll is
- * seen, but only a little: at most {@linkcode READ_AHEAD_REQUESTS} requests or
- * {@linkcode READ_AHEAD_BYTES} of them wait unparsed; past that the connection is not read, and
- * the kernel's socket buffer pushes back on the client. A client pipelining big lines behind a
- * long `recv` therefore costs a bounded few MiB, not everything it sends.
+ * seen, but only a little: while a request is handled, at most {@linkcode READ_AHEAD_BYTES} more
+ * are read (and at most {@linkcode READ_AHEAD_REQUESTS} lines wait); past that the connection is
+ * not read, and the kernel's socket buffer pushes back on the client. A client pipelining 1 MiB
+ * lines behind a long `recv` therefore costs about 128 KiB, not everything it sends.
  */
 import type { Logger } from "../log.ts";
 import { errorMessage } from "../error_message.ts";
@@ -19,8 +19,8 @@ import type {
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 /** Most requests read ahead of the one being handled, per connection. */
 export const READ_AHEAD_REQUESTS = 8;
-/** Most bytes of requests read ahead of the one being handled, per connection. */
-export const READ_AHEAD_BYTES = MAX_REQUEST_BYTES;
+/** Bytes read while a request is handled, per connection, before reading pauses. */
+export const READ_AHEAD_BYTES = 64 * 1024;
 
 /** The side of a connection a session uses (a `Deno.Conn`, or a stand-in in tests). */
 export interface SessionConn {
@@ -37,21 +37,35 @@ export async function serveConnection(
 ): Promise<void> {
   const gone = new AbortController();
   const queue: LineItem[] = [];
-  let queuedBytes = 0;
   let wake: (() => void) | undefined;
   let ended = false;
-  const full = () =>
-    queue.length >= READ_AHEAD_REQUESTS || queuedBytes >= READ_AHEAD_BYTES;
+  // Read-ahead is counted in bytes, below the line splitter: a 1 MiB line is never read whole
+  // behind a request that is still being handled.
+  let handling = false;
+  let aheadBytes = 0;
+  let resumeReading: (() => void) | undefined;
+  const budgeted = {
+    read: async (buffer: Uint8Array): Promise<number | null> => {
+      while (
+        handling && aheadBytes >= READ_AHEAD_BYTES && !gone.signal.aborted
+      ) {
+        await new Promise<void>((resolve) => resumeReading = resolve);
+      }
+      const n = await conn.read(buffer);
+      if (n !== null && handling) aheadBytes += n;
+      return n;
+    },
+  };
+  const full = () => queue.length >= READ_AHEAD_REQUESTS;
   const reading = (async () => {
     try {
-      const lines = pullLines(conn, {
+      const lines = pullLines(budgeted, {
         maxLineBytes: MAX_REQUEST_BYTES,
         headBytes: 0,
         strictUtf8: true,
       });
       for await (const item of lines) {
         queue.push(item);
-        queuedBytes += itemBytes(item);
         wake?.();
         while (full() && !gone.signal.aborted) {
           await new Promise<void>((resolve) => wake = resolve);
@@ -73,29 +87,34 @@ export async function serveConnection(
         await new Promise<void>((resolve) => wake = resolve);
         continue;
       }
-      queuedBytes -= itemBytes(item);
       wake?.();
       if (item.kind === "line" && !item.notUtf8 && item.text.trim() === "") {
         continue;
       }
       const hooks: AfterWrite[] = [];
+      handling = true;
       const response = item.kind === "line" && !item.notUtf8
         ? await handleLine(item.text, handler, gone.signal, hooks)
         : refusal(item);
       const written = await writeAll(conn, encodeJsonLine(response));
       for (const hook of hooks) hook(written);
       if (!written) break;
+      handling = false;
+      aheadBytes = 0;
+      resumeReading?.();
     }
   } catch (error) {
     log.warn("Broker connection failed", { error });
   } finally {
     closeQuietly(conn);
+    // A reader parked on a full queue would wait for a wake that never comes, holding what it
+    // read (the memory that stayed after pipelining clients left): release it and drop the queue.
+    gone.abort();
+    queue.length = 0;
+    wake?.();
+    resumeReading?.();
     await reading;
   }
-}
-
-function itemBytes(item: LineItem): number {
-  return item.kind === "line" ? item.text.length : 0;
 }
 
 function handleLine(

@@ -30,7 +30,8 @@ function floodingClient(): SessionConn & {
       client.bytesRead += n;
       return Promise.resolve(n);
     },
-    write: (bytes: Uint8Array) => Promise.resolve(bytes.length),
+    write: (bytes: Uint8Array): Promise<number> =>
+      Promise.resolve(bytes.length),
     close() {
       client.closed = true;
     },
@@ -38,7 +39,7 @@ function floodingClient(): SessionConn & {
   return client;
 }
 
-Deno.test("a connection pipelining 1 MiB lines behind a long recv is read only a few MiB ahead", async () => {
+Deno.test("a connection pipelining 1 MiB lines behind a long recv is read at most 64 KiB ahead", async () => {
   const hang = new AbortController();
   let handled = 0;
   // The first request never ends until the test stops it: what the client sends meanwhile waits.
@@ -59,13 +60,37 @@ Deno.test("a connection pipelining 1 MiB lines behind a long recv is read only a
     await delay(100);
   }
   assert.equal(handled, 1);
-  // The line being handled, what may wait unparsed (1 MiB), and the line that crossed the bound.
-  assert.equal(READ_AHEAD_BYTES, MAX_REQUEST_BYTES);
+  // The line being handled (the 1 MiB recv), and at most the read-ahead and one read beyond.
+  assert.equal(READ_AHEAD_BYTES, 64 * 1024);
   assert.ok(
-    client.bytesRead <= 4 * MAX_REQUEST_BYTES,
+    client.bytesRead <= MAX_REQUEST_BYTES + READ_AHEAD_BYTES + 64 * 1024,
     `read ${client.bytesRead} bytes ahead of a stuck request`,
   );
   client.close();
   hang.abort();
   await serving;
+});
+
+Deno.test("a client that leaves while reading is paused frees its session once the request ends", async () => {
+  const finish = Promise.withResolvers<void>();
+  const handler: BrokerRequestHandler = async () => {
+    await finish.promise;
+    return { ok: true };
+  };
+  const client = floodingClient();
+  // Gone: its answers cannot be written any more.
+  client.write = () =>
+    client.closed
+      ? Promise.reject(new Deno.errors.BrokenPipe("gone"))
+      : Promise.resolve(0);
+  const serving = serveConnection(client, handler, createMemoryLogger());
+  await delay(200);
+  client.close();
+  finish.resolve();
+  // Before, the reader stayed parked for good, holding what it had read.
+  const ended = await Promise.race([
+    serving.then(() => true),
+    delay(5000).then(() => false),
+  ]);
+  assert.ok(ended, "the session ended");
 });
