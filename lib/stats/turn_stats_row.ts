@@ -72,6 +72,19 @@ export interface TurnEnding {
   fault?: string | null;
 }
 
+/** A turn's ending before anything is known: the runners fill it in as claude runs. */
+export function openEnding(): TurnEnding {
+  return {
+    exitCode: null,
+    signal: null,
+    result: null,
+    apiErrorText: null,
+    cancelled: false,
+    compactFailed: false,
+    spawnError: null,
+  };
+}
+
 const PROMPT_TOO_LONG = /prompt is too long/i;
 
 /** Classify a turn by SPEC §7's rules: `ok` only on exit 0 with a non-error result line. */

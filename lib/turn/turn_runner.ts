@@ -9,7 +9,7 @@ import { noteEvent } from "../events/note_event.ts";
 import type { Logger } from "../log.ts";
 import type { RuntimeFiles } from "../claude/runtime_files.ts";
 import { TurnObserver, type TurnSignal } from "./turn_observer.ts";
-import type { TurnEnding } from "../stats/turn_stats_row.ts";
+import { openEnding, type TurnEnding } from "../stats/turn_stats_row.ts";
 import type { StdoutItem } from "../claude/claude_process.ts";
 import { errorMessage } from "../error_message.ts";
 
@@ -124,15 +124,7 @@ export async function runInvocation(
   } = options;
   const observer = new TurnObserver();
   const started = monotonic();
-  const ending: TurnEnding = {
-    exitCode: null,
-    signal: null,
-    result: null,
-    apiErrorText: null,
-    cancelled: false,
-    compactFailed: false,
-    spawnError: null,
-  };
+  const ending: TurnEnding = openEnding();
   let child: ClaudeChild;
   try {
     child = options.spawn({

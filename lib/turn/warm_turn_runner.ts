@@ -11,7 +11,7 @@
 import { type LiveEvent, streamEvent } from "../wire/events.ts";
 import { noteEvent } from "../events/note_event.ts";
 import type { Logger } from "../log.ts";
-import type { TurnEnding } from "../stats/turn_stats_row.ts";
+import { openEnding, type TurnEnding } from "../stats/turn_stats_row.ts";
 import { TurnObserver } from "./turn_observer.ts";
 import {
   claudeArgs,
@@ -102,15 +102,7 @@ export class WarmTurnRunner implements TurnRunner {
     this.#inTurn = true;
     const started = monotonic();
     const observer = new TurnObserver();
-    const ending: TurnEnding = {
-      exitCode: null,
-      signal: null,
-      result: null,
-      apiErrorText: null,
-      cancelled: false,
-      compactFailed: false,
-      spawnError: null,
-    };
+    const ending: TurnEnding = openEnding();
     try {
       const key = configKey(request);
       const current = this.#running;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   buildTurnRow,
   classifyTurn,
+  openEnding,
   RESTART_NOTE,
   restartRow,
   type ResultKind,
@@ -380,4 +381,18 @@ Deno.test("restartRow() records a turn the harness died in as failed, 'harness r
     "open_reminders_count": null,
     note: "harness restarted mid-turn",
   });
+});
+
+Deno.test("openEnding() knows nothing yet: classified, it is a failed turn with no result line", () => {
+  const ending = openEnding();
+  assert.deepEqual(ending, {
+    exitCode: null,
+    signal: null,
+    result: null,
+    apiErrorText: null,
+    cancelled: false,
+    compactFailed: false,
+    spawnError: null,
+  });
+  assert.equal(classifyTurn(ending).result_kind, "failed");
 });
