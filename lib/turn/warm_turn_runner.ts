@@ -260,8 +260,10 @@ export class WarmTurnRunner implements TurnRunner {
       timers.push(setTimeout(() => {
         if (answered) return;
         fault ??= `warm claude did not answer within ${
-          Math.round(answerMs / 1000)
-        } s`;
+          answerMs >= 1000
+            ? `${Math.round(answerMs / 1000)} s`
+            : `${answerMs} ms`
+        }`;
         settle();
       }, answerMs));
     }
