@@ -14,7 +14,6 @@ import {
 } from "../../lib/claude/runtime_files.ts";
 import { claudeArgs } from "../../lib/turn/turn_runner.ts";
 import { DEFAULT_ALLOWED_TOOLS } from "../../lib/config.ts";
-import { startScriptedApi, text } from "../../test/fixtures/scripted_api.ts";
 import { benchLogger, waitForEvent } from "../harness_setup.ts";
 import { type BenchCase, median, row, sleep } from "../measure.ts";
 
@@ -23,7 +22,7 @@ export const warmTurnCase: BenchCase = {
   name: "warm turn",
   async run(context) {
     const samples = context.quick ? 2 : 9;
-    const api = startScriptedApi({ fallback: text("ok") });
+    const api = await startApiProcess(context.root);
     const claude = join(
       context.root,
       ".tools",
@@ -101,6 +100,40 @@ export const warmTurnCase: BenchCase = {
     }
   },
 };
+
+/** The scripted API in its own process (see `bench/fixtures/scripted_api_server.ts`). */
+async function startApiProcess(
+  root: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--config",
+      join(root, "deno.json"),
+      "--frozen",
+      join(root, "bench", "fixtures", "scripted_api_server.ts"),
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("Cannot start the scripted API: it exited");
+    text += value;
+  }
+  return {
+    url: text.trim(),
+    async close() {
+      child.kill();
+      await reader.cancel().catch(() => {});
+      await child.status;
+    },
+  };
+}
 
 interface ClaudeSetup {
   claude: string;
