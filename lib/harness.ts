@@ -80,6 +80,8 @@ export interface HarnessOptions {
   allowedTools: string[] | undefined;
   /** Seconds a warm claude may idle before it is closed; 0 = a fresh claude per turn (default 600). */
   keepWarmSeconds?: number;
+  /** Undelivered messages an inbox of the embedded broker holds (default 1000). */
+  maxQueued?: number;
   version: string;
   self: SelfCommand;
   /** Required of every request when set. */
@@ -203,6 +205,9 @@ export async function startHarness(
       log,
       now,
       statusFile: () => paths.statusFile,
+      ...(options.maxQueued !== undefined
+        ? { maxQueued: options.maxQueued }
+        : {}),
     });
   const files = await writeRuntimeFiles({
     runtimeDir: paths.runtimeDir,

@@ -3,6 +3,7 @@
  * harness ({@linkcode startHarness}), serve the page until SIGINT/SIGTERM, then stop. Its usage
  * text is also the program's `--help`, listing every subcommand.
  */
+import { DEFAULT_MAX_QUEUED } from "../broker/embedded_broker.ts";
 import type { ConfigEnvironment, Role } from "../config.ts";
 import {
   DEFAULT_KEEP_WARM_SECONDS,
@@ -56,6 +57,8 @@ Options of run:
   --allowed-tools LIST   passed to claude as --allowedTools (default coding tools + mcp__hyperhive)
   --budget-daily-usd X   no turn starts once today's (UTC) recorded cost reaches X dollars
   --max-failed-turns N   pause after N failed turns in a row (default 5; 0 = never)
+  --max-queued N         undelivered messages the embedded broker's inboxes hold; a send
+                         past it is refused with 429 (default 1000; the hive's is its own flag)
   --keep-warm SECONDS    keep one claude alive between turns, closed after SECONDS idle
                          (default 600; 0 = a fresh claude per turn)
 ${PAGE_EXPOSURE_USAGE}  --help                 this text
@@ -91,6 +94,8 @@ export interface RunOptions {
   budgetDailyUsd: number | null;
   /** Consecutive failed turns that pause the agent (0 = never). */
   maxFailedTurns: number;
+  /** Undelivered messages an inbox of the embedded broker holds. */
+  maxQueued: number;
 }
 
 /** Parse `run`'s flags. */
@@ -109,6 +114,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     ...PAGE_EXPOSURE_FLAGS,
     "budget-daily-usd": { type: "string" },
     "max-failed-turns": { type: "string", default: "5" },
+    "max-queued": { type: "string", default: String(DEFAULT_MAX_QUEUED) },
   });
   refusePositionals(positionals, "run");
   const role = values.role;
@@ -138,6 +144,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
       values["max-failed-turns"],
       "--max-failed-turns",
     ),
+    maxQueued: Math.max(1, parseCount(values["max-queued"], "--max-queued")),
   };
 }
 
@@ -255,6 +262,7 @@ export async function runAgent(
     model: options.model,
     allowedTools: options.allowedTools,
     keepWarmSeconds: options.keepWarmSeconds,
+    maxQueued: options.maxQueued,
     version,
     self: currentSelfCommand(),
     uiToken,

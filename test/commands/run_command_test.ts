@@ -19,6 +19,7 @@ Deno.test("parseRunArgs() with no flags gives SPEC §2's defaults", () => {
     exposure: { allowedHosts: [], allowEmbed: [] },
     budgetDailyUsd: null,
     maxFailedTurns: 5,
+    maxQueued: 1000,
     keepWarmSeconds: 600,
   });
 });
@@ -59,6 +60,8 @@ Deno.test("parseRunArgs() reads every run flag", () => {
       "3",
       "--keep-warm",
       "0",
+      "--max-queued",
+      "50",
     ]),
     {
       role: "manager",
@@ -79,6 +82,7 @@ Deno.test("parseRunArgs() reads every run flag", () => {
       budgetDailyUsd: 2.5,
       maxFailedTurns: 3,
       keepWarmSeconds: 0,
+      maxQueued: 50,
     },
   );
 });

@@ -102,3 +102,26 @@ Deno.test("a full disk after a turn: the wake-up is not run again, the broker st
     await harness.stop();
   }
 });
+
+Deno.test("an inbox at --max-queued: POST /api/send answers 429 with why, and takes messages again once there is room", async () => {
+  // No claude: wake-ups wait in the inbox.
+  const harness = await startInProcessHarness({ maxQueued: 2 });
+  try {
+    for (const body of ["one", "two"]) {
+      const sent = await postJson(harness, "/api/send", { body });
+      assert.equal(sent.status, 200);
+      await sent.body?.cancel();
+    }
+    const refused = await postJson(harness, "/api/send", { body: "three" });
+    assert.equal(refused.status, 429);
+    assert.match(
+      (await refused.json()).error,
+      /Cannot send to "alice": its inbox holds 2 undelivered messages, the most it queues/,
+    );
+    const state = await (await harness.app.request("/api/state")).json();
+    assert.equal(state.unread, 2);
+    assert.equal(state.stores.broker.ok, true, "a full inbox is not a failure");
+  } finally {
+    await harness.stop();
+  }
+});
