@@ -1,6 +1,7 @@
 /**
- * Takes the README's screenshots: the agent page mid-turn (docs/page.png) and the stats page
- * (docs/stats.png), from the real harness running real Claude Code turns on the scripted API.
+ * Takes the README's screenshots: the agent page mid-turn (docs/page.png, and at a phone's
+ * width, docs/page-phone.png) and the stats page (docs/stats.png), from the real harness running
+ * real Claude Code turns on the scripted API.
  *
  * ```sh
  * deno run --allow-all test/ui/take_screenshots.ts
@@ -97,6 +98,19 @@ const api = startScriptedApi({
         description: "look at the file",
       },
     }], usage),
+    toolCalls([{
+      name: "Read",
+      input: { file_path: join(stateDir, "src", "app.ts") },
+    }], usage),
+    toolCalls([{
+      name: "Edit",
+      input: {
+        file_path: join(stateDir, "src", "app.ts"),
+        old_string: "// TODO: handle empty input\nexport const answer = 42;",
+        new_string:
+          'export const answer = 42;\n\nexport function parse(input: string): number {\n  return input.trim() === "" ? 0 : Number(input);\n}',
+      },
+    }], usage),
     {
       kind: "message",
       blocks: [{ type: "text", text: "Done." }],
@@ -124,10 +138,14 @@ try {
   await page.locator('[data-turn-state="idle"]').waitFor({ timeout: 60_000 });
   await box.fill("Go ahead with the empty-input fix.");
   await box.press("Enter");
-  await page.locator('[data-tool="Bash"]').nth(1).locator(".tool-state.ok")
+  await page.locator('[data-tool="Edit"]').locator(".tool-state.ok")
     .waitFor({ timeout: 60_000 });
   await page.waitForTimeout(4_000);
   await page.screenshot({ path: join(ROOT, "docs", "page.png") });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(1_000);
+  await page.screenshot({ path: join(ROOT, "docs", "page-phone.png") });
+  await page.setViewportSize({ width: 1360, height: 860 });
   await page.getByRole("button", { name: "Cancel turn" }).click();
   await page.locator('[data-turn-state="idle"]').waitFor({ timeout: 60_000 });
   await page.goto(`${harness.url}/stats`);

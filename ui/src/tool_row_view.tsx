@@ -3,7 +3,7 @@
 /// <reference lib="dom" />
 /**
  * @module A tool call as a row: its state (running with the time it has taken so far, done, or
- * failed), its one-line summary, the change an Edit or MultiEdit makes as a diff (`<del>` /
+ * failed; a finished call shows no time, as a reload could not show it again), its one-line summary, the change an Edit or MultiEdit makes as a diff (`<del>` /
  * `<ins>`), a Write as its file and line count with the content folded, and the result. The input
  * is one click away. Text from claude is only ever put in the page as text.
  */
@@ -53,11 +53,6 @@ export function ToolRow(
         )}
         {row.result === null && row.startedMs !== null && (
           <Elapsed sinceMs={row.startedMs} />
-        )}
-        {row.endedMs !== null && row.startedMs !== null && (
-          <span class="tool-time dim" title="time the call took">
-            {formatDuration(Math.max(0, row.endedMs - row.startedMs))}
-          </span>
         )}
         {hasInput && (
           <button
