@@ -80,3 +80,53 @@ Deno.test("SIGKILL of the hive under load: nothing acknowledged is lost, reminde
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("SIGKILL of the hive during recv limit:1, again and again: no message is lost", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hive-crash-recv-" });
+  let hive = spawnHive(dir);
+  const a = new SocketBroker(`${dir}/a/mcp.sock`, { connectTimeoutMs: 10_000 });
+  const b = new SocketBroker(`${dir}/b/mcp.sock`, { connectTimeoutMs: 10_000 });
+  const total = 600;
+  const received: string[] = [];
+  try {
+    for (let k = 0; k < total; k++) await a.send("a", "b", `m${k}`);
+    let reading = true;
+    const reader = (async () => {
+      while (reading) {
+        try {
+          const messages = await b.recv("b", { waitMs: 0, limit: 1 });
+          received.push(...messages.map((m) => m.body));
+        } catch {
+          // The hive is down: an answer that never came took nothing for good.
+        }
+      }
+    })();
+    for (let kill = 1; kill <= 6; kill++) {
+      while (new Set(received).size < (total * kill) / 8) await delay(5);
+      hive.kill("SIGKILL");
+      await hive.status;
+      hive = spawnHive(dir);
+    }
+    while (new Set(received).size < total) {
+      const before = received.length;
+      await delay(2000);
+      if (received.length === before) break;
+    }
+    reading = false;
+    await reader;
+  } finally {
+    await a.close();
+    await b.close();
+    hive.kill("SIGTERM");
+    await hive.status;
+  }
+  try {
+    const got = new Set(received);
+    const lost = Array.from({ length: total }, (_, k) => `m${k}`).filter((
+      body,
+    ) => !got.has(body));
+    assert.deepEqual(lost, [], `lost ${lost.length} of ${total}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
