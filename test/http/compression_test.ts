@@ -89,6 +89,16 @@ Deno.test("GET /static/app.js goes br or gzip when accepted, each with its own E
   assert.equal(seen.size, 3);
 });
 
+Deno.test("the page's script on the wire stays under its size before compression was served", async () => {
+  // ui/app.js was 148,873 bytes when every client got it whole; the budget is what goes over
+  // the wire to a browser, which always accepts gzip and br.
+  const before = 148_873;
+  const br = await compressBody(appJs, "br", { level: 11 });
+  const gz = await compressBody(appJs, "gzip", { level: 9 });
+  assert.ok(br.length < before / 2.5, `br: ${br.length} bytes`);
+  assert.ok(gz.length < before / 2.5, `gzip: ${gz.length} bytes`);
+});
+
 Deno.test("GET /events/history goes compressed when accepted, and as it is otherwise", async () => {
   // The history route with a stand-in bus: only its body matters here.
   const { createEventRoutes } = await import(
