@@ -15,6 +15,7 @@ import { flatCase } from "./cases/flat.ts";
 import { historyCase } from "./cases/history.ts";
 import { memoryCase } from "./cases/memory.ts";
 import { pumpCase } from "./cases/pump.ts";
+import { readersCase } from "./cases/readers.ts";
 import { slowClientCase } from "./cases/slow_client.ts";
 import { statsRowCase } from "./cases/stats_row.ts";
 import { turnOverheadCase } from "./cases/turn_overhead.ts";
@@ -31,6 +32,7 @@ const CASES: BenchCase[] = [
   turnOverheadCase,
   statsRowCase,
   memoryCase,
+  readersCase,
   brokerCase,
   brokerMemoryCase,
   warmTurnCase,

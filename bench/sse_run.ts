@@ -21,6 +21,8 @@ export interface SseRunOptions {
   stall?: { index: number; afterFrames: number };
   /** Runs while events flow (the slow-client case resumes its client here). */
   during?: (server: JsonChild, clients: JsonChild) => Promise<void>;
+  /** Runs once every client has gone, before the server stops (RSS after the load). */
+  after?: (server: JsonChild) => Promise<void>;
 }
 
 /** What one run measured. */
@@ -37,6 +39,8 @@ export interface SseRunResult {
   p99Ms: number;
   server: Record<string, unknown>;
   clientsDone: boolean;
+  /** The server's RSS when it was ready, before any client. */
+  readyRss: number;
 }
 
 interface ClientReport {
@@ -122,6 +126,8 @@ export async function runSse(
     } catch (error) {
       context.progress(`  clients did not finish: ${error}`);
     }
+    await clients.close();
+    await options.after?.(server);
     const latency = new LatencyHistogram();
     latency.merge((done?.latency ?? {}) as Record<string, number>);
     const reports = (done?.clients ?? []) as ClientReport[];
@@ -138,6 +144,7 @@ export async function runSse(
       p99Ms: latency.percentile(99),
       server: published,
       clientsDone: done !== null && reading.every((c) => c.sawEnd),
+      readyRss: ready.rss as number,
     };
   } finally {
     await clients?.close();

@@ -9,6 +9,7 @@
 import { EVENT_STORE_MIGRATIONS, EventStore } from "./events/event_store.ts";
 import { Bus } from "./events/bus.ts";
 import { SseHub } from "./events/sse_hub.ts";
+import { MemoryRelease } from "./memory_release.ts";
 import { AgentState } from "./turn/agent_state.ts";
 import {
   type ConfigEnvironment,
@@ -361,7 +362,9 @@ export async function startHarness(
     fleet,
     log,
   };
-  const hub = new SseHub({ log });
+  // Once the last reader has gone, what the readers held goes back to the system.
+  const memory = new MemoryRelease({ log });
+  const hub = new SseHub({ log, onEmpty: () => memory.request() });
   // Every event reaches the page's live stream as the one JSON text the bus made.
   bus.subscribe(function publishToHub(event, json) {
     hub.publish(event.seq, json);
@@ -432,6 +435,7 @@ export async function startHarness(
       await runner.close();
       login.stop();
       hub.close();
+      memory.close();
       bus.close();
       turnStats.close();
       await broker.close();

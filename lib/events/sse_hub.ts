@@ -74,12 +74,73 @@ class ChunkSlab {
   }
 }
 
+/**
+ * Bytes handed to clients' streams before the hub lets the event loop run other work. Deno
+ * pumps a response stream in microtasks for as long as data is ready, so 1,000 readers behind a
+ * flood kept the loop busy for the whole flood: a new request (`/healthz`) waited ~14 s.
+ */
+export const BYTES_PER_TURN = 256 * 1024;
+
+/** What all clients may hand out in one turn of the event loop; refilled in the next. */
+class DeliveryBudget {
+  #spent = 0;
+  #limit: number;
+  #waiting: (() => void)[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Spend `bytes` now if this turn has budget left; false = wait for {@linkcode nextTurn}. */
+  spend(bytes: number): boolean {
+    if (this.#spent >= this.#limit) return false;
+    this.#spent += bytes;
+    this.#scheduleRefill();
+    return true;
+  }
+
+  /** Resolves in a later turn, with the budget refilled. */
+  nextTurn(): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#waiting.push(resolve);
+    this.#scheduleRefill();
+    return promise;
+  }
+
+  /** Stop the refill timer; whoever waits is let go. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#refill();
+  }
+
+  #scheduleRefill(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#refill();
+    }, 0);
+  }
+
+  #refill(): void {
+    this.#spent = 0;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
 /** Options for {@linkcode SseHub}. */
 export interface SseHubOptions {
   log: Logger;
   keepAliveMs?: number;
   maxQueueBytes?: number;
   maxQueueFrames?: number;
+  /** Bytes handed to clients per turn of the event loop. */
+  bytesPerTurn?: number;
+  /** Called when the last client has gone: what the readers held can be given back. */
+  onEmpty?: () => void;
 }
 
 /** Options for {@linkcode SseHub.open}. */
@@ -111,6 +172,8 @@ export class SseHub {
   #timer: ReturnType<typeof setInterval> | undefined;
   #cutOffs = 0;
   #slab = new ChunkSlab();
+  #onEmpty: () => void;
+  #budget: DeliveryBudget;
 
   constructor(options: SseHubOptions) {
     const { log, keepAliveMs = KEEP_ALIVE_MS } = options;
@@ -119,6 +182,8 @@ export class SseHub {
       maxQueueFrames = MAX_QUEUE_FRAMES,
     } = options;
     this.#log = log;
+    this.#onEmpty = options.onEmpty ?? (() => {});
+    this.#budget = new DeliveryBudget(options.bytesPerTurn ?? BYTES_PER_TURN);
     this.#keepAliveMs = keepAliveMs;
     this.#maxQueueBytes = maxQueueBytes;
     this.#maxQueueFrames = maxQueueFrames;
@@ -145,6 +210,7 @@ export class SseHub {
       maxBytes: this.#maxQueueBytes,
       maxFrames: this.#maxQueueFrames,
       slab: this.#slab,
+      budget: this.#budget,
       onClose: (cutOff) => {
         this.#clients.delete(client);
         signal?.removeEventListener("abort", onAbort);
@@ -154,7 +220,12 @@ export class SseHub {
             cut_offs: this.#cutOffs,
           });
         }
-        if (this.#clients.size === 0) this.#stopKeepAlive();
+        if (this.#clients.size === 0) {
+          this.#stopKeepAlive();
+          // A fresh slab: the last one, and every client chunk cut from it, can be freed.
+          this.#slab = new ChunkSlab();
+          this.#onEmpty();
+        }
       },
     });
     if (signal?.aborted) {
@@ -181,6 +252,7 @@ export class SseHub {
   close(): void {
     for (const client of this.#clients) client.close();
     this.#stopKeepAlive();
+    this.#budget.close();
   }
 
   #broadcast(frame: Uint8Array, seq: number): void {
@@ -202,22 +274,26 @@ class HubClient implements SseClient {
   #head = 0;
   #queuedBytes = 0;
   #reading = false;
+  #waking = false;
   #lastSeq = 0;
   #closed = false;
   #maxBytes: number;
   #maxFrames: number;
   #slab: ChunkSlab;
+  #budget: DeliveryBudget;
   #onClose: (cutOff: boolean) => void;
 
   constructor(options: {
     maxBytes: number;
     maxFrames: number;
     slab: ChunkSlab;
+    budget: DeliveryBudget;
     onClose: (cutOff: boolean) => void;
   }) {
     this.#maxBytes = options.maxBytes;
     this.#maxFrames = options.maxFrames;
     this.#slab = options.slab;
+    this.#budget = options.budget;
     this.#onClose = options.onClose;
     this.stream = new ReadableStream<Uint8Array>({
       start: (controller) => void (this.#controller = controller),
@@ -245,7 +321,7 @@ class HubClient implements SseClient {
       if (seq <= this.#lastSeq) return;
       this.#lastSeq = seq;
     }
-    if (this.#reading) {
+    if (this.#reading && this.#budget.spend(frame.byteLength)) {
       // The reader is already waiting: hand the frame over without queuing it.
       this.#reading = false;
       this.#controller.enqueue(frame);
@@ -253,6 +329,7 @@ class HubClient implements SseClient {
     }
     this.#queue.push(frame);
     this.#queuedBytes += frame.byteLength;
+    if (this.#reading) this.#wakeNextTurn();
     if (
       this.#queuedBytes > this.#maxBytes ||
       this.#queue.length - this.#head > this.#maxFrames
@@ -263,7 +340,21 @@ class HubClient implements SseClient {
     this.#end(false, true);
   }
 
-  #pull(): void {
+  /** A waiting reader whose frame the budget held back gets it in the next turn. */
+  #wakeNextTurn(): void {
+    if (this.#waking) return;
+    this.#waking = true;
+    void this.#budget.nextTurn().then(() => {
+      this.#waking = false;
+      if (this.#reading && !this.#closed) {
+        this.#reading = false;
+        return this.#pull();
+      }
+    });
+  }
+
+  #pull(): void | Promise<void> {
+    if (this.#closed) return;
     const queue = this.#queue;
     const head = this.#head;
     if (head >= queue.length) {
@@ -276,6 +367,9 @@ class HubClient implements SseClient {
     while (
       end < queue.length && bytes + queue[end]!.byteLength <= MAX_CHUNK_BYTES
     ) bytes += queue[end++]!.byteLength;
+    if (!this.#budget.spend(bytes)) {
+      return this.#budget.nextTurn().then(() => this.#pull());
+    }
     const chunk = end === head + 1
       ? queue[head]!
       : this.#slab.join(queue, head, end, bytes);

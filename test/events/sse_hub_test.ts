@@ -126,3 +126,76 @@ Deno.test("SseHub drops a client whose request is aborted or whose reader cancel
   assert.equal(late.closed, true);
   assert.equal(hub.clientCount, 0);
 });
+
+Deno.test("SseHub lets other work run while clients drain a flood (a timer fires mid-backlog)", async () => {
+  const hub = new SseHub({
+    log: createMemoryLogger(),
+    bytesPerTurn: 16 * 1024,
+  });
+  const clients = Array.from({ length: 20 }, () => hub.open());
+  const frame = "x".repeat(500);
+  const count = 2000;
+  for (let seq = 1; seq <= count; seq++) hub.publish(seq, `"${frame}"`);
+  let delivered = 0;
+  let deliveredWhenTimerRan = -1;
+  const timer = setTimeout(() => deliveredWhenTimerRan = delivered, 0);
+  const total = clients.length *
+    encodeSseEvent(count, `"${frame}"`).byteLength *
+    count;
+  await Promise.all(clients.map(async (client) => {
+    const reader = client.stream.getReader();
+    let frames = 0;
+    while (frames < count) {
+      const { value } = await reader.read();
+      delivered += value!.byteLength;
+      frames += decoder.decode(value).split("\n\n").length - 1;
+    }
+    reader.releaseLock();
+  }));
+  clearTimeout(timer);
+  hub.close();
+  assert.ok(delivered >= total * 0.99, `delivered ${delivered} of ${total}`);
+  assert.ok(
+    deliveredWhenTimerRan >= 0 && deliveredWhenTimerRan < total / 2,
+    `the timer waited for ${deliveredWhenTimerRan} of ${total} bytes`,
+  );
+});
+
+Deno.test("SseHub: a frame the turn's budget held back reaches a waiting reader next turn, in order", async () => {
+  const hub = new SseHub({ log: createMemoryLogger(), bytesPerTurn: 1 });
+  const client = hub.open();
+  const reader = client.stream.getReader();
+  const seen: string[] = [];
+  const reading = (async () => {
+    while (seen.length < 50) {
+      const { value } = await reader.read();
+      seen.push(...decoder.decode(value).split("\n\n").filter(Boolean));
+    }
+  })();
+  for (let seq = 1; seq <= 50; seq++) {
+    hub.publish(seq, String(seq));
+    if (seq % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  await reading;
+  reader.releaseLock();
+  hub.close();
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 50 }, (_, i) => `id: ${i + 1}\ndata: ${i + 1}`),
+  );
+});
+
+Deno.test("SseHub calls onEmpty when its last client goes, not before", () => {
+  let empty = 0;
+  const hub = new SseHub({
+    log: createMemoryLogger(),
+    onEmpty: () => empty++,
+  });
+  const a = hub.open();
+  const b = hub.open();
+  a.close();
+  assert.equal(empty, 0);
+  b.close();
+  assert.equal(empty, 1);
+  hub.close();
+});

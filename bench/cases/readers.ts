@@ -1,0 +1,102 @@
+/**
+ * @module A thousand readers (issue 14): 1,000 SSE clients on the real harness and server while
+ * a flood of 20,000 events goes out, `/healthz` asked every 50 ms meanwhile. Two rows: the
+ * server's RSS once every reader has gone against its RSS before they came (what the load left
+ * behind must not stay: ≤ 1.3×), and `/healthz`'s p99 during the load (< 100 ms: a page
+ * watching many agents must not make the harness look dead).
+ */
+import { type BenchCase, LatencyHistogram, row, sleep } from "../measure.ts";
+import { runSse } from "../sse_run.ts";
+import type { JsonChild } from "../child.ts";
+
+/** The readers case. */
+export const readersCase: BenchCase = {
+  name: "readers",
+  async run(context) {
+    const quick = context.quick;
+    const readers = quick ? 20 : 1000;
+    const count = quick ? 500 : 20_000;
+    const rate = quick ? 500 : 2_000;
+    const seconds = count / rate + 5;
+    const health = new LatencyHistogram();
+    let healthFailures = 0;
+    let rssAfter = 0;
+    let afterUsage: Record<string, unknown> = {};
+    let port = 0;
+    const result = await runSse(context, {
+      mode: "harness",
+      clients: readers,
+      rate,
+      seconds,
+      count,
+      mix: "mix",
+      during: async (server) => {
+        port = await serverPort(server);
+        const until = performance.now() + (count / rate) * 1000;
+        while (performance.now() < until) {
+          const started = performance.now();
+          try {
+            const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
+              signal: AbortSignal.timeout(10_000),
+            });
+            await response.body?.cancel();
+            if (response.ok) health.add(performance.now() - started);
+            else healthFailures++;
+          } catch {
+            healthFailures++;
+          }
+          await sleep(50);
+        }
+      },
+      after: async (server) => {
+        // The readers are gone: give the server time to drop what they held.
+        await sleep(quick ? 500 : 5_000);
+        await server.send({ cmd: "rss" });
+        const after = await server.next("rss", 10_000);
+        rssAfter = after.rss as number;
+        afterUsage = after;
+      },
+    });
+    const before = result.readyRss;
+    const ratio = rssAfter / before;
+    const mb = (bytes: number) => bytes / 1024 / 1024;
+    const peak = result.server.rssMax as number;
+    const p99 = health.percentile(99);
+    return [
+      row(context, {
+        name: `readers: RSS after ${readers} SSE readers left`,
+        figure: mb(rssAfter),
+        unit: "MB",
+        baseline: mb(before),
+        target: "≤ 1.3×",
+        pass: ratio <= 1.3 && result.missing === 0,
+        note: `before ${mb(before).toFixed(1)} MB, peak ${
+          mb(peak).toFixed(1)
+        } MB during ${result.published} events; ${
+          result.missing === 0 ? "none missing" : `${result.missing} MISSING`
+        }`,
+        details: { samples: result.server.samples, afterUsage, before },
+      }),
+      row(context, {
+        name: `readers: /healthz p99 during ${readers} readers`,
+        figure: p99,
+        unit: "ms",
+        baseline: null,
+        target: "< 100 ms",
+        pass: p99 < 100 && healthFailures === 0 && health.count > 0,
+        note: `p50 ${
+          health.percentile(50).toFixed(1)
+        } ms, ${health.count} asked${
+          healthFailures === 0 ? "" : `, ${healthFailures} FAILED`
+        }; ${Math.round(result.deliveredPerSecond)} deliveries/s`,
+        details: { healthFailures, count: health.count },
+      }),
+    ];
+  },
+};
+
+/** The port the server listens on (`runSse` took its `ready` line). */
+async function serverPort(server: JsonChild): Promise<number> {
+  await server.send({ cmd: "port" });
+  return (await server.next("port", 10_000)).port as number;
+}
