@@ -81,12 +81,17 @@ class ChunkSlab {
  */
 export const BYTES_PER_TURN = 256 * 1024;
 
-/** What all clients may hand out in one turn of the event loop; refilled in the next. */
+/**
+ * What all clients may hand out in one turn of the event loop; refilled in the next. The next
+ * turn is a message on a MessageChannel: it lets pending I/O run first, like a timer, but is not
+ * clamped to 4 ms as a chain of `setTimeout(0)` is (which held 200 readers to 64 MB/s).
+ */
 class DeliveryBudget {
   #spent = 0;
   #limit: number;
   #waiting: (() => void)[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #channel: MessageChannel | undefined;
+  #scheduled = false;
 
   constructor(limit: number) {
     this.#limit = limit;
@@ -108,19 +113,32 @@ class DeliveryBudget {
     return promise;
   }
 
-  /** Stop the refill timer; whoever waits is let go. */
+  /** Drop the channel; whoever waits is let go. */
   close(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#dropChannel();
     this.#refill();
   }
 
   #scheduleRefill(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#refill();
-    }, 0);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    if (this.#channel === undefined) {
+      const channel = new MessageChannel();
+      // Kept until close(): the hub lives as long as the server does.
+      channel.port1.onmessage = () => {
+        this.#scheduled = false;
+        this.#refill();
+      };
+      this.#channel = channel;
+    }
+    this.#channel.port2.postMessage(null);
+  }
+
+  #dropChannel(): void {
+    this.#channel?.port1.close();
+    this.#channel?.port2.close();
+    this.#channel = undefined;
+    this.#scheduled = false;
   }
 
   #refill(): void {
