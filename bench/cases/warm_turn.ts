@@ -21,7 +21,7 @@ import { type BenchCase, median, row, sleep } from "../measure.ts";
 export const warmTurnCase: BenchCase = {
   name: "warm turn",
   async run(context) {
-    const samples = context.quick ? 2 : 9;
+    const samples = context.quick ? 2 : 15;
     const api = await startApiProcess(context.root);
     const claude = join(
       context.root,
@@ -39,16 +39,30 @@ export const warmTurnCase: BenchCase = {
         samples: Math.max(2, Math.ceil(samples / 3)),
         warmUp: 1,
       });
-      context.progress("  warm turns");
-      const warm = await harnessTurns(context, { claude, env, self }, 600, {
-        samples,
-        warmUp: 2,
+      context.progress(
+        "  warm turns, each beside one on a claude driven directly",
+      );
+      const directClaude = await startDirectWarm(context, {
+        claude,
+        env,
+        self,
       });
-      context.progress("  a warm claude driven directly");
-      const direct = await directWarmTurns(context, { claude, env, self }, {
-        samples,
-        warmUp: 2,
-      });
+      const direct: number[] = [];
+      let warm: number[];
+      try {
+        warm = await harnessTurns(
+          context,
+          { claude, env, self },
+          600,
+          { samples, warmUp: 2 },
+          async (sampled) => {
+            const ms = await directClaude.turn();
+            if (sampled) direct.push(ms);
+          },
+        );
+      } finally {
+        await directClaude.close();
+      }
       context.progress("  MCP initialize vs empty deno run");
       const mcp = await mcpStarts(context, self, samples);
       context.progress(
@@ -57,6 +71,9 @@ export const warmTurnCase: BenchCase = {
         }`,
       );
       const warmMs = median(warm);
+      const ownSteps = median(
+        splits.slice(-warm.length).map((split) => split[0]! + split[3]!),
+      );
       const coldMs = median(cold);
       const directMs = median(direct);
       return [
@@ -81,7 +98,9 @@ export const warmTurnCase: BenchCase = {
           pass: warmMs - directMs <= 10,
           note: `adds ${
             (warmMs - directMs).toFixed(1)
-          } ms; median of ${direct.length}`,
+          } ms; the harness's own steps ${
+            ownSteps.toFixed(1)
+          } ms (wake-up → turn_start + result → turn_end); medians of ${direct.length}, interleaved`,
           details: { warm, direct, splits },
         }),
         row(context, {
@@ -179,6 +198,8 @@ async function harnessTurns(
   setup: ClaudeSetup,
   keepWarmSeconds: number,
   counts: { samples: number; warmUp: number },
+  /** Run after each harnessed turn (the direct claude's turn, interleaved to share the noise). */
+  after?: (sampled: boolean) => Promise<void>,
 ): Promise<number[]> {
   const stateDir = await Deno.makeTempDir({
     dir: context.tmp,
@@ -190,7 +211,9 @@ async function harnessTurns(
     stateDir,
     hiveSocket: undefined,
     claude: setup.claude,
-    cwd: undefined,
+    // A work dir of its own, as the direct claude has: in the state dir (the default), claude ran
+    // slower by tens of ms a turn while the harness's stores changed files in its cwd.
+    cwd: await Deno.makeTempDir({ dir: context.tmp, prefix: "work-" }),
     model: undefined,
     allowedTools: undefined,
     keepWarmSeconds,
@@ -213,6 +236,7 @@ async function harnessTurns(
       const ms = await oneTurn(harness);
       if (turn >= counts.warmUp) times.push(ms);
       await sleep(50);
+      await after?.(turn >= counts.warmUp);
     }
   } finally {
     await harness.stop();
@@ -259,11 +283,10 @@ async function oneTurn(harness: Harness): Promise<number> {
 }
 
 /** A warm claude with the harness's own argv, driven directly: user line → `result` line. */
-async function directWarmTurns(
+async function startDirectWarm(
   context: { tmp: string },
   setup: ClaudeSetup,
-  counts: { samples: number; warmUp: number },
-): Promise<number[]> {
+): Promise<{ turn(): Promise<number>; close(): Promise<void> }> {
   const dir = await Deno.makeTempDir({ dir: context.tmp, prefix: "direct-" });
   // The harness's own files and argv: only the harness itself differs.
   const files = await writeRuntimeFiles({
@@ -310,9 +333,8 @@ async function directWarmTurns(
       buffer += value;
     }
   };
-  const times: number[] = [];
-  try {
-    for (let turn = 0; turn < counts.warmUp + counts.samples; turn++) {
+  return {
+    async turn() {
       const sent = performance.now();
       await writer.write(
         new TextEncoder().encode(
@@ -326,15 +348,16 @@ async function directWarmTurns(
         ),
       );
       await nextResult();
-      if (turn >= counts.warmUp) times.push(performance.now() - sent);
+      const ms = performance.now() - sent;
       await sleep(50);
-    }
-  } finally {
-    await writer.close().catch(() => {});
-    await lines.cancel().catch(() => {});
-    await child.status;
-  }
-  return times;
+      return ms;
+    },
+    async close() {
+      await writer.close().catch(() => {});
+      await lines.cancel().catch(() => {});
+      await child.status;
+    },
+  };
 }
 
 /** Spawn → `initialize` answered, for the MCP server and for an empty `deno run`. */
