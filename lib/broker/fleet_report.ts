@@ -2,23 +2,19 @@
  * @module The fleet's vocabulary (SPEC §11): what a harness reports of itself to its broker
  * (page URL, role, live state, status text, today's turns and cost), the controls the host page
  * sends back (pause, resume, budget), and how a report becomes a row of `/api/agents` — with
- * `down` for a harness whose last report is older than {@linkcode DOWN_AFTER_MS}.
+ * `down` for a harness whose last report is older than {@linkcode DOWN_AFTER_MS}. The row the
+ * host page shows, and the states, are declared in `wire/fleet_shapes.ts`.
  */
 
-/** The states a harness reports of itself, in the order `/metrics` lists them. */
-export const REPORTED_STATES = [
-  "online",
-  "running",
-  "needs_login_idle",
-  "needs_login_in_progress",
-  "rate_limited",
-  "paused",
-  "over_budget",
-  "claude_missing",
-] as const;
+import type { FleetAgent, FleetState } from "../wire/fleet_shapes.ts";
+import { REPORTED_STATES } from "../wire/fleet_shapes.ts";
 
-/** An agent's live state as the fleet shows it: a reported one, or `down` when it went silent. */
-export type FleetState = (typeof REPORTED_STATES)[number] | "down";
+export {
+  type FleetAgent,
+  type FleetState,
+  needsOperator,
+  REPORTED_STATES,
+} from "../wire/fleet_shapes.ts";
 
 /** How often a harness reports even when nothing changed, in ms. */
 export const REPORT_INTERVAL_MS = 4000;
@@ -43,25 +39,6 @@ export interface AgentReport {
   /** When the running turn started (unix seconds), null when idle. */
   "turn_started_at": number | null;
   "last_turn_end": number | null;
-}
-
-/** One agent as `GET /api/agents` lists it. */
-export interface FleetAgent {
-  name: string;
-  role: string;
-  state: FleetState;
-  "state_detail": string | null;
-  url: string | null;
-  "status_text": string | null;
-  "turns_today": number;
-  "cost_today_usd": number;
-  "budget_daily_usd": number | null;
-  "open_questions": number;
-  "open_reminders": number;
-  "turn_started_at": number | null;
-  "last_turn_end": number | null;
-  /** When the harness last reported (unix ms), null when it never did. */
-  "reported_at": number | null;
 }
 
 /** What the broker keeps per agent for the fleet view. */
@@ -112,13 +89,6 @@ export function toFleetAgent(row: FleetRow, nowMs: number): FleetAgent {
     last_turn_end: report?.last_turn_end ?? null,
     reported_at: row.reported_at,
   };
-}
-
-/** Whether the operator is wanted: a question, a login, a pause, a budget, a dead harness. */
-export function needsOperator(agent: FleetAgent): boolean {
-  return agent.open_questions > 0 || agent.state === "needs_login_idle" ||
-    agent.state === "paused" || agent.state === "over_budget" ||
-    agent.state === "down" || agent.state === "claude_missing";
 }
 
 const REPORT_STATES: ReadonlySet<string> = new Set(REPORTED_STATES);

@@ -5,21 +5,17 @@
  * the page's event stream only when something changed — reports from harnesses in other processes arrive through
  * the shared sqlite file, so polling is what sees them.
  */
-import type { OpenQuestion } from "../broker/broker.ts";
 import type { BrokerApi } from "../broker/broker_api.ts";
+import { toFleetAgent } from "../broker/fleet_report.ts";
 import {
+  byNeedsOperator,
   type FleetAgent,
-  needsOperator,
-  toFleetAgent,
-} from "../broker/fleet_report.ts";
+  type FleetSnapshot,
+} from "../wire/fleet_shapes.ts";
 import type { Logger } from "../log.ts";
 import type { SseHub } from "../events/sse_hub.ts";
 
-/** The page's whole picture at one time. */
-export interface FleetSnapshot {
-  agents: FleetAgent[];
-  questions: OpenQuestion[];
-}
+export type { FleetSnapshot } from "../wire/fleet_shapes.ts";
 
 /** The broker calls the view reads. */
 export type FleetSource = Pick<BrokerApi, "fleet" | "allOpenQuestions">;
@@ -30,10 +26,7 @@ export async function readAgents(
   nowMs: number,
 ): Promise<FleetAgent[]> {
   const agents = (await broker.fleet()).map((row) => toFleetAgent(row, nowMs));
-  return agents.sort((a, b) =>
-    Number(needsOperator(b)) - Number(needsOperator(a)) ||
-    a.name.localeCompare(b.name)
-  );
+  return agents.sort(byNeedsOperator);
 }
 
 /** Agents and open questions now. */

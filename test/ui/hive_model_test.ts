@@ -44,7 +44,8 @@ Deno.test("readSnapshot() puts the agents that need the operator first, then by 
     question: "ok?",
     options: ["y"],
     multi: true,
-    askedAt: 0,
+    "asked_at": 0,
+    deadline: null,
   });
 });
 
@@ -57,11 +58,14 @@ Deno.test("readSnapshot() links only http(s) pages and survives junk", () => {
       { turns_today: "many" },
     ],
   });
-  assert.deepEqual(snapshot?.agents.map((a) => [a.name, a.url, a.turnsToday]), [
-    ["?", null, 0],
-    ["a", null, 0],
-    ["b", "http://127.0.0.1:9/", 0],
-  ]);
+  assert.deepEqual(
+    snapshot?.agents.map((a) => [a.name, a.url, a.turns_today]),
+    [
+      ["?", null, 0],
+      ["a", null, 0],
+      ["b", "http://127.0.0.1:9/", 0],
+    ],
+  );
   assert.equal(readSnapshot({ kind: "reset" }), null);
   assert.equal(readSnapshot(null), null);
 });
@@ -72,7 +76,7 @@ Deno.test("elapsedText() and dollars() read as the page shows them", () => {
   })!.agents[0]!;
   assert.equal(elapsedText(running, 1_042_000), "42s");
   assert.equal(elapsedText(running, 1_065_000), "1m 05s");
-  assert.equal(elapsedText({ ...running, turnStartedAt: null }, 0), "");
+  assert.equal(elapsedText({ ...running, "turn_started_at": null }, 0), "");
   assert.equal(dollars(0), "$0.00");
   assert.equal(dollars(0.0123), "$0.0123");
   assert.equal(dollars(12.5), "$12.50");

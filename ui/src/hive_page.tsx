@@ -10,13 +10,15 @@
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { HarnessApi } from "./api.ts";
+import type { OpenQuestion } from "../../lib/wire/broker_shapes.ts";
+import {
+  type FleetAgent,
+  type FleetSnapshot,
+  needsOperator,
+} from "../../lib/wire/fleet_shapes.ts";
 import {
   dollars,
   elapsedText,
-  type HiveAgent,
-  type HiveQuestion,
-  type HiveSnapshot,
-  needsMe,
   readSnapshot,
   STATE_TEXT,
 } from "./hive_model.ts";
@@ -31,7 +33,7 @@ type Connection = "connecting" | "live" | "reconnecting";
 
 /** The whole host page. */
 export function HivePage(props: HivePageProps): JSX.Element {
-  const [snapshot, setSnapshot] = useState<HiveSnapshot | null>(null);
+  const [snapshot, setSnapshot] = useState<FleetSnapshot | null>(null);
   const [connection, setConnection] = useState<Connection>("connecting");
   const [nowMs, setNowMs] = useState(Date.now());
 
@@ -60,7 +62,7 @@ export function HivePage(props: HivePageProps): JSX.Element {
   }, [props.streamUrl]);
 
   const agents = snapshot?.agents ?? [];
-  const waiting = agents.filter(needsMe).length;
+  const waiting = agents.filter(needsOperator).length;
   return (
     <div class="hive">
       <header class="top hive-top" role="banner">
@@ -119,7 +121,7 @@ export function HivePage(props: HivePageProps): JSX.Element {
 }
 
 function AgentRow(
-  props: { agent: HiveAgent; api: HarnessApi; nowMs: number },
+  props: { agent: FleetAgent; api: HarnessApi; nowMs: number },
 ): JSX.Element {
   const { agent, api } = props;
   const [budget, setBudget] = useState("");
@@ -137,7 +139,7 @@ function AgentRow(
   const elapsed = elapsedText(agent, props.nowMs);
   return (
     <tr
-      class={`hive-agent${needsMe(agent) ? " needs-me" : ""}`}
+      class={`hive-agent${needsOperator(agent) ? " needs-me" : ""}`}
       data-agent={agent.name}
       data-state={agent.state}
     >
@@ -155,33 +157,33 @@ function AgentRow(
         <span
           class={`pill status status-${agent.state}`}
           data-testid="state"
-          title={agent.stateDetail ?? undefined}
+          title={agent.state_detail ?? undefined}
         >
           {STATE_TEXT[agent.state] ?? agent.state}
           {elapsed && ` · ${elapsed}`}
         </span>
-        {agent.stateDetail && (agent.state === "paused" ||
+        {agent.state_detail && (agent.state === "paused" ||
           agent.state === "over_budget") &&
           (
             <div class="hive-detail" data-testid="detail">
-              {agent.stateDetail}
+              {agent.state_detail}
             </div>
           )}
       </td>
-      <td class="status-text">{agent.statusText ?? ""}</td>
+      <td class="status-text">{agent.status_text ?? ""}</td>
       <td data-testid="today">
-        {plural(agent.turnsToday, "turn")} · {dollars(agent.costTodayUsd)}
-        {agent.budgetDailyUsd !== null &&
-          ` of ${dollars(agent.budgetDailyUsd)}`}
+        {plural(agent.turns_today, "turn")} · {dollars(agent.cost_today_usd)}
+        {agent.budget_daily_usd !== null &&
+          ` of ${dollars(agent.budget_daily_usd)}`}
       </td>
       <td>
-        {agent.openQuestions > 0 && (
+        {agent.open_questions > 0 && (
           <span class="pill warn">
-            {plural(agent.openQuestions, "question")}
+            {plural(agent.open_questions, "question")}
           </span>
         )}
-        {agent.openReminders > 0 && (
-          <span class="pill">{plural(agent.openReminders, "reminder")}</span>
+        {agent.open_reminders > 0 && (
+          <span class="pill">{plural(agent.open_reminders, "reminder")}</span>
         )}
       </td>
       <td>
@@ -212,9 +214,9 @@ function AgentRow(
               type="text"
               inputMode="decimal"
               aria-label={`daily budget of ${agent.name} in dollars`}
-              placeholder={agent.budgetDailyUsd === null
+              placeholder={agent.budget_daily_usd === null
                 ? "no cap"
-                : `$${agent.budgetDailyUsd}`}
+                : `$${agent.budget_daily_usd}`}
               value={budget}
               onInput={(event) => setBudget(event.currentTarget.value)}
             />
@@ -228,7 +230,7 @@ function AgentRow(
 }
 
 function QuestionList(
-  props: { api: HarnessApi; questions: HiveQuestion[] },
+  props: { api: HarnessApi; questions: OpenQuestion[] },
 ): JSX.Element {
   return (
     <section class="hive-questions" aria-label="open questions">
@@ -243,7 +245,7 @@ function QuestionList(
 }
 
 function QuestionCard(
-  props: { api: HarnessApi; question: HiveQuestion },
+  props: { api: HarnessApi; question: OpenQuestion },
 ): JSX.Element {
   const { question, api } = props;
   const [text, setText] = useState("");
