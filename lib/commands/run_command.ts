@@ -295,7 +295,7 @@ export async function runAgent(
       "--port",
     );
   }
-  harness.hosts.listening(server.addr);
+  harness.hosts.listening(server.addr, options.host);
   const { hostname, port } = server.addr;
   const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
   harness.setPageUrl(`http://${shown}:${port}/`);

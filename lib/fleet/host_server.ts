@@ -61,7 +61,7 @@ export function serveHostPage(
     signal: shutdown.signal,
     log,
   });
-  hosts.listening(server.addr);
+  hosts.listening(server.addr, options.host);
   feed.start();
   const { hostname, port } = server.addr;
   const shown = hostname.includes(":") ? `[${hostname}]` : hostname;

@@ -54,10 +54,16 @@ export class HostPolicy {
     }
   }
 
-  /** Record where the server listens; until then any port of an allowed name passes. */
-  listening(address: ListenAddress): void {
+  /**
+   * Record where the server listens; until then any port of an allowed name passes. `asked` is
+   * the `--host` it was given: a name (`--host agent.lan`) resolves to an address, yet the
+   * operator reaches the page by that name.
+   */
+  listening(address: ListenAddress, asked?: string): void {
     this.#bound = address;
     const names = new Set(LOOPBACK_NAMES);
+    const askedParts = asked === undefined ? null : parseHost(asked);
+    if (askedParts !== null) names.add(askedParts.name);
     const bare = address.hostname.toLowerCase().replace(/^\[|\]$/g, "");
     if (bare === "0.0.0.0" || bare === "::") {
       for (const ip of this.#interfaceAddresses()) names.add(bracketed(ip));

@@ -48,6 +48,15 @@ Deno.test("HostPolicy once listening wants the bound address or a loopback name 
   }
 });
 
+Deno.test("HostPolicy answers to the --host name it was bound by, on its port", () => {
+  const policy = new HostPolicy();
+  policy.listening({ hostname: "192.168.1.20", port: 8080 }, "Agent.LAN");
+  assert.equal(policy.allows("agent.lan:8080"), true);
+  assert.equal(policy.allows("192.168.1.20:8080"), true);
+  assert.equal(policy.allows("agent.lan:8081"), false);
+  assert.equal(policy.allows("other.lan:8080"), false);
+});
+
 Deno.test("HostPolicy bound to every address takes this machine's addresses, never a name", () => {
   const policy = new HostPolicy({
     interfaceAddresses: () => ["10.1.2.3", "fe80::1"],
