@@ -14,6 +14,9 @@ import { errorMessage } from "../error_message.ts";
 /** Bodies larger than this are refused with 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** A body must arrive whole within this, or the request gets 408. */
+export const BODY_TIMEOUT_MS = 10_000;
+
 const COOKIE = "hive_token";
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -137,7 +140,10 @@ export function requireJsonContentType(): MiddlewareHandler {
  * Refuse bodies over {@linkcode MAX_BODY_BYTES} without reading past the cap, and bodies that
  * are not UTF-8 (every body here is JSON text).
  */
-export function limitBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
+export function limitBody(
+  maxBytes = MAX_BODY_BYTES,
+  timeoutMs = BODY_TIMEOUT_MS,
+): MiddlewareHandler {
   return async function bodyLimit(c, next) {
     if (SAFE_METHODS.has(c.req.method) || c.req.raw.body === null) {
       return await next();
@@ -151,17 +157,30 @@ export function limitBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
     const reader = c.req.raw.body.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
+    // A body trickled a byte at a time would hold its connection (it is busy, not idle) forever.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) =>
+      timer = setTimeout(() => resolve("late"), timeoutMs)
+    );
     for (;;) {
-      let read: ReadableStreamReadResult<Uint8Array>;
+      let read: ReadableStreamReadResult<Uint8Array> | "late";
       try {
-        read = await reader.read();
+        read = await Promise.race([reader.read(), late]);
       } catch (error) {
+        clearTimeout(timer);
         throw new BodyAbortedError(error);
+      }
+      if (read === "late") {
+        await reader.cancel().catch(() => {});
+        throw new HTTPException(408, {
+          message: `body not received within ${timeoutMs / 1000} s`,
+        });
       }
       const { done, value } = read;
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
+        clearTimeout(timer);
         await reader.cancel();
         throw new HTTPException(413, {
           message: `body is over ${maxBytes} bytes`,
@@ -169,6 +188,7 @@ export function limitBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
       }
       chunks.push(value);
     }
+    clearTimeout(timer);
     const body = new Uint8Array(size);
     let offset = 0;
     for (const chunk of chunks) {

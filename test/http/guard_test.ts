@@ -414,3 +414,32 @@ Deno.test("limitBody() leaves GET requests alone", async () => {
   assert.equal(response.status, 200);
   await response.body?.cancel();
 });
+
+Deno.test("limitBody() answers 408 to a body trickled past its time, instead of waiting forever", async () => {
+  const app = new Hono();
+  app.use("*", limitBody(MAX_BODY_BYTES, 50));
+  app.post("/api/send", (c) => c.json({ ok: true }));
+  app.onError((error, c) =>
+    c.json(
+      { error: error.message },
+      (error instanceof HTTPException
+        ? error.status
+        : 500) as ContentfulStatusCode,
+    )
+  );
+  let cancelled = false;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"body":'));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const response = await app.request(
+    request("/api/send", { method: "POST", body }),
+  );
+  assert.equal(response.status, 408);
+  assert.match(await errorOf(response), /body not received within 0.05 s/);
+  assert.equal(cancelled, true);
+});
