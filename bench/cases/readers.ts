@@ -88,7 +88,9 @@ export const readersCase: BenchCase = {
           health.percentile(50).toFixed(1)
         } ms, ${health.count} asked${
           healthFailures === 0 ? "" : `, ${healthFailures} FAILED`
-        }; ${Math.round(result.deliveredPerSecond)} deliveries/s`,
+        }; ${
+          Number(result.server.cutOffs ?? 0)
+        } readers cut off for falling 4 MiB behind`,
         details: { healthFailures, count: health.count },
       }),
     ];
