@@ -44,6 +44,7 @@ import { StoreTurnMetrics } from "./stats/turn_metrics.ts";
 import { killLeftovers, spawnClaude } from "./claude/claude_process.ts";
 import type { Broker } from "./broker/broker.ts";
 import { ReopeningBroker } from "./broker/reopening_broker.ts";
+import { WriteHealthBroker } from "./broker/write_health_broker.ts";
 import {
   type EmbeddedBrokerOptions,
   openEmbeddedBroker,
@@ -200,16 +201,24 @@ export async function startHarness(
     });
   }
   const emit = (event: Parameters<Bus["emit"]>[0]) => bus.emit(event);
-  const broker: Broker = options.hiveSocket !== undefined && deps.connectHive
-    ? deps.connectHive(options.hiveSocket, options.agent)
-    : await openReopeningBroker(paths.brokerDb, options.agent, health, {
-      log,
-      now,
-      statusFile: () => paths.statusFile,
-      ...(options.maxQueued !== undefined
-        ? { maxQueued: options.maxQueued }
-        : {}),
-    });
+  const hive = options.hiveSocket !== undefined && deps.connectHive
+    ? { socket: options.hiveSocket, connect: deps.connectHive }
+    : null;
+  // Either way, a write that fails for the broker's sake shows in /api/state.stores.broker.
+  const broker: Broker = new WriteHealthBroker(
+    hive
+      ? hive.connect(hive.socket, options.agent)
+      : await openReopeningBroker(paths.brokerDb, options.agent, health, {
+        log,
+        now,
+        statusFile: () => paths.statusFile,
+        ...(options.maxQueued !== undefined
+          ? { maxQueued: options.maxQueued }
+          : {}),
+      }),
+    health,
+    hive?.socket ?? paths.brokerDb,
+  );
   const files = await writeRuntimeFiles({
     runtimeDir: paths.runtimeDir,
     agent: options.agent,
