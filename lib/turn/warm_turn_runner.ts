@@ -28,6 +28,8 @@ import { settlesWithin } from "../timeout.ts";
 
 /** How long a warm claude may take to print anything for a wake-up before it counts as hung. */
 export const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
+/** The same for a claude just started, which first starts its MCP servers. */
+export const DEFAULT_FIRST_ANSWER_TIMEOUT_MS = 120_000;
 /** How long a closed warm claude may take to exit by itself before it is killed. */
 const CLOSE_GRACE_MS = 5000;
 /** Garbage quoted in a note is cut here. */
@@ -43,6 +45,7 @@ export interface WarmTurnRunnerOptions {
   log: Logger;
   now?: () => number;
   answerTimeoutMs?: number;
+  firstAnswerTimeoutMs?: number;
 }
 
 interface Running {
@@ -254,12 +257,17 @@ export class WarmTurnRunner implements TurnRunner {
     });
     void warm.outputEnded.then(settle);
     const timers: ReturnType<typeof setTimeout>[] = [];
-    if (turn.reused) {
-      const answerMs = this.#options.answerTimeoutMs ??
-        DEFAULT_ANSWER_TIMEOUT_MS;
+    {
+      // A new claude first starts its MCP servers: it gets longer, but not forever (a CLI that
+      // ignores --input-format would wait for the end of its stdin).
+      const answerMs = turn.reused
+        ? this.#options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS
+        : this.#options.firstAnswerTimeoutMs ?? DEFAULT_FIRST_ANSWER_TIMEOUT_MS;
       timers.push(setTimeout(() => {
         if (answered) return;
-        fault ??= `warm claude did not answer within ${
+        fault ??= `${
+          turn.reused ? "warm" : "new"
+        } claude did not answer within ${
           answerMs >= 1000
             ? `${Math.round(answerMs / 1000)} s`
             : `${answerMs} ms`

@@ -496,6 +496,7 @@ Deno.test("a warm claude that hangs gets no wake-up: killed after the answer tim
   const harness = await startInProcessHarness({
     claude: CLAUDE,
     baseEnv: claudeTestEnv(api.url, home),
+    keepWarmSeconds: 600,
     warmAnswerTimeoutMs: 3000,
   });
   const rows = async () =>

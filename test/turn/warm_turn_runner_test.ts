@@ -113,7 +113,10 @@ const REQUEST: InvocationRequest = {
   allowedTools: ["Bash"],
 };
 
-function setup(answer: (message: Record<string, unknown>) => StdoutItem[]) {
+function setup(
+  answer: (message: Record<string, unknown>) => StdoutItem[],
+  firstAnswerTimeoutMs = 60_000,
+) {
   const events: LiveEvent[] = [];
   const children: ScriptedWarmChild[] = [];
   const spawned: SpawnRequest[] = [];
@@ -124,6 +127,7 @@ function setup(answer: (message: Record<string, unknown>) => StdoutItem[]) {
     emit,
     log: createMemoryLogger(),
     answerTimeoutMs: 200,
+    firstAnswerTimeoutMs,
   });
   const options = {
     emit,
@@ -219,6 +223,17 @@ Deno.test("WarmTurnRunner counts a reused process that does not answer as hung: 
     assert.equal(run.fault, "warm claude did not answer within 200 ms");
     assert.equal(children[0]!.stopped, true);
     assert.equal(runner.snapshot(), null);
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("WarmTurnRunner gives up on a new claude that never answers (one that waits for the end of stdin)", async () => {
+  const { runner, options, children } = setup(() => [], 300);
+  try {
+    const run = await runner.run(REQUEST, options);
+    assert.equal(run.fault, "new claude did not answer within 300 ms");
+    assert.equal(children[0]!.stopped, true);
   } finally {
     await runner.close();
   }
