@@ -9,6 +9,9 @@
 /** The default cap: claude's stream-json lines are parsed up to 16 MiB (SPEC §4.4). */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
+/** The default cap as people read it, for notes about a line over it. */
+export const MAX_LINE_TEXT = `${MAX_LINE_BYTES / (1024 * 1024)} MiB`;
+
 /** How much of an oversize line is kept to show what it was. */
 export const OVERSIZE_HEAD_BYTES = 4096;
 

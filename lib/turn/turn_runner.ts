@@ -12,6 +12,7 @@ import { TurnObserver, type TurnSignal } from "./turn_observer.ts";
 import { openEnding, type TurnEnding } from "../stats/turn_stats_row.ts";
 import type { StdoutItem } from "../claude/claude_process.ts";
 import { errorMessage } from "../error_message.ts";
+import { MAX_LINE_TEXT } from "../io/line_reader.ts";
 
 /** One item of claude's stdout (re-exported for fakes in tests). */
 export type { StdoutItem };
@@ -215,7 +216,7 @@ export function handleStdoutItem(
     case "oversize":
       emit(
         noteEvent(
-          `claude printed a ${item.bytes}-byte line, over the 16 MiB limit; skipped. It began: ${item.head}`,
+          `claude printed a ${item.bytes}-byte line, over the ${MAX_LINE_TEXT} limit; skipped. It began: ${item.head}`,
         ),
       );
       break;

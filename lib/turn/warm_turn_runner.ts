@@ -25,6 +25,7 @@ import { isWarmChild, WarmClaude } from "./warm_claude.ts";
 import { treeRssBytes } from "../claude/process_memory.ts";
 import { errorMessage } from "../error_message.ts";
 import { settlesWithin } from "../timeout.ts";
+import { MAX_LINE_TEXT } from "../io/line_reader.ts";
 
 /** How long a warm claude may take to print anything for a wake-up before it counts as hung. */
 export const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
@@ -345,7 +346,7 @@ export class WarmTurnRunner implements TurnRunner {
         return;
       case "oversize":
         emit(noteEvent(
-          `claude printed a ${item.bytes}-byte line between turns, over the 16 MiB limit; skipped`,
+          `claude printed a ${item.bytes}-byte line between turns, over the ${MAX_LINE_TEXT} limit; skipped`,
         ));
         return;
       case "not_json":
