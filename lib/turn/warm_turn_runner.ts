@@ -65,6 +65,8 @@ export class WarmTurnRunner implements TurnRunner {
   #inTurn = false;
   #endAfterTurn = false;
   #closed = false;
+  /** The last turn's signal handler: a line between turns can still say "rate limited". */
+  #onSignal: InvocationOptions["onSignal"];
 
   constructor(options: WarmTurnRunnerOptions) {
     this.#options = options;
@@ -104,6 +106,7 @@ export class WarmTurnRunner implements TurnRunner {
     const { emit, monotonic = () => performance.now() } = options;
     clearTimeout(this.#idleTimer);
     this.#inTurn = true;
+    this.#onSignal = options.onSignal;
     const started = monotonic();
     const observer = new TurnObserver();
     const ending: TurnEnding = openEnding();
@@ -343,6 +346,10 @@ export class WarmTurnRunner implements TurnRunner {
     switch (item.kind) {
       case "object":
         emit(streamEvent(item.value));
+        // A background task's rate_limit_event or login failure still holds the next wake-up.
+        for (const signal of new TurnObserver().observe(item.value)) {
+          if (signal.kind !== "context_usage") this.#onSignal?.(signal);
+        }
         return;
       case "oversize":
         emit(noteEvent(

@@ -238,3 +238,26 @@ Deno.test("WarmTurnRunner gives up on a new claude that never answers (one that 
     await runner.close();
   }
 });
+
+Deno.test("WarmTurnRunner passes on a rate_limit_event printed between turns, with its reset time", async () => {
+  const { runner, options, children } = setup(answerer(0.1));
+  const signals: unknown[] = [];
+  try {
+    await runner.run(REQUEST, {
+      ...options,
+      onSignal: (signal) => void signals.push(signal),
+    });
+    children[0]!.print(object({
+      type: "rate_limit_event",
+      "rate_limit_info": { status: "rejected", resetsAt: 1_800_000_000 },
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(signals, [{
+      kind: "rate_limited",
+      text: "usage limit reached",
+      resetAtUnix: 1_800_000_000,
+    }]);
+  } finally {
+    await runner.close();
+  }
+});
