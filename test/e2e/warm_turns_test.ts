@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startScriptedApi, text, toolCalls } from "../fixtures/scripted_api.ts";
+import {
+  apiError,
+  startScriptedApi,
+  text,
+  toolCalls,
+} from "../fixtures/scripted_api.ts";
 import {
   historyOf,
   postJson,
@@ -389,6 +394,30 @@ Deno.test("/compact runs on the warm claude as a turn of its own", async () => {
     const after = await turn(harness, "after", 3);
     assert.equal(after.result_kind, "ok");
     assert.equal((await claudeOf(harness))?.pid, warm.pid);
+  });
+});
+
+Deno.test("a /compact that fails on the warm claude is a failed row, as a cold one is", async () => {
+  const api = startScriptedApi({
+    script: [
+      text("one"),
+      apiError(500, "api_error", "Internal server error"),
+      text("after"),
+    ],
+  });
+  await withHarness(api, async (harness) => {
+    await turn(harness, "first", 1);
+    const warm = (await claudeOf(harness))!;
+    assert.equal((await harness.post("/api/compact")).status, 200);
+    const compact = await rowNumber(harness, 2);
+    assert.equal(compact.result_kind, "failed");
+    assert.match(
+      String(compact.note),
+      /^compact failed: Error during compaction: API Error: 500/,
+    );
+    const after = await turn(harness, "after", 3);
+    assert.equal(after.result_kind, "ok");
+    assert.equal((await claudeOf(harness))?.pid, warm.pid, "still warm");
   });
 });
 
