@@ -31,3 +31,31 @@ export function treeRssBytes(pid: number): number | null {
   }
   return total;
 }
+
+/** How long a tree's RSS is reused: reading it walks all of `/proc`, and pages poll the state. */
+const RSS_TTL_MS = 2000;
+
+/**
+ * {@linkcode treeRssBytes} read at most once per {@linkcode RSS_TTL_MS} for the same pid, so a
+ * page polling `/api/state` or a scrape of `/metrics` does not walk `/proc` each time.
+ */
+export class TreeRssReader {
+  #last: { pid: number; at: number; bytes: number | null } | null = null;
+  #now: () => number;
+
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /** The tree's resident bytes, as of at most a couple of seconds ago. */
+  read(pid: number): number | null {
+    const now = this.#now();
+    const last = this.#last;
+    if (last !== null && last.pid === pid && now - last.at < RSS_TTL_MS) {
+      return last.bytes;
+    }
+    const bytes = treeRssBytes(pid);
+    this.#last = { pid, at: now, bytes };
+    return bytes;
+  }
+}

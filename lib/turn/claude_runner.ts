@@ -11,7 +11,7 @@ import {
   runInvocation,
 } from "./turn_runner.ts";
 import type { CostLedger } from "./turn_cost.ts";
-import { treeRssBytes } from "../claude/process_memory.ts";
+import { TreeRssReader } from "../claude/process_memory.ts";
 
 /** The claude process serving this agent, as `/api/state.claude` shows it. */
 export interface ClaudeSnapshot {
@@ -59,6 +59,7 @@ export class ColdTurnRunner implements TurnRunner {
   #costs: CostLedger;
   #now: () => number;
   #current: { pid: number; startedAt: number } | null = null;
+  #rss = new TreeRssReader();
 
   constructor(options: ColdTurnRunnerOptions) {
     this.#costs = options.costs;
@@ -105,7 +106,7 @@ export class ColdTurnRunner implements TurnRunner {
       warm: false,
       "started_at": current.startedAt,
       turns: 1,
-      "rss_bytes": treeRssBytes(current.pid),
+      "rss_bytes": this.#rss.read(current.pid),
     };
   }
 

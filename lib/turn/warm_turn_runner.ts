@@ -22,7 +22,7 @@ import {
 import type { ClaudeSnapshot, TurnRun, TurnRunner } from "./claude_runner.ts";
 import type { CostLedger, ProcessCost } from "./turn_cost.ts";
 import { isWarmChild, WarmClaude } from "./warm_claude.ts";
-import { treeRssBytes } from "../claude/process_memory.ts";
+import { TreeRssReader } from "../claude/process_memory.ts";
 import { errorMessage } from "../error_message.ts";
 import { settlesWithin } from "../timeout.ts";
 import { MAX_LINE_TEXT } from "../io/line_reader.ts";
@@ -65,6 +65,7 @@ export class WarmTurnRunner implements TurnRunner {
   #inTurn = false;
   #endAfterTurn = false;
   #closed = false;
+  #rss = new TreeRssReader();
   /** The last turn's signal handler: a line between turns can still say "rate limited". */
   #onSignal: InvocationOptions["onSignal"];
 
@@ -81,7 +82,7 @@ export class WarmTurnRunner implements TurnRunner {
       warm: true,
       "started_at": running.warm.startedAt,
       turns: running.warm.turns,
-      "rss_bytes": treeRssBytes(running.warm.pid),
+      "rss_bytes": this.#rss.read(running.warm.pid),
     };
   }
 
