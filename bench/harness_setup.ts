@@ -58,6 +58,9 @@ export function startBenchHarness(
     version: "bench",
     self: { command: "true", args: [] },
     uiToken: undefined,
+    // The bench's fake claudes print one turn and exit: cold turns, as `--keep-warm 0` runs them.
+    // The warm-turn case starts its own harnesses to measure warm ones.
+    keepWarmSeconds: 0,
   }, {
     log,
     environment: {
