@@ -9,7 +9,7 @@
 import { EVENT_STORE_MIGRATIONS, EventStore } from "./events/event_store.ts";
 import { Bus } from "./events/bus.ts";
 import { SseHub } from "./events/sse_hub.ts";
-import { MemoryRelease } from "./memory_release.ts";
+import { MemoryRelease } from "./events/memory_release.ts";
 import { AgentState } from "./turn/agent_state.ts";
 import {
   type ConfigEnvironment,
@@ -21,8 +21,8 @@ import {
 } from "./config.ts";
 import { ContinueMarker } from "./turn/continue_marker.ts";
 import { CredentialStore } from "./claude/credentials.ts";
-import { SecretValues } from "./secret_values.ts";
-import { ensurePrivateDir } from "./private_files.ts";
+import { SecretValues } from "./security/secret_values.ts";
+import { ensurePrivateDir } from "./security/private_files.ts";
 import { locateClaude } from "./claude/claude_locator.ts";
 import { loginCommandFrom, LoginFlow } from "./claude/login_flow.ts";
 import type { Logger } from "./log.ts";

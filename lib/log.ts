@@ -3,7 +3,7 @@
  * it is handed a {@linkcode Logger}. Secrets are redacted here as a last line of defence, so a
  * token that slips into a message or field never reaches the log.
  */
-import type { SecretValues } from "./secret_values.ts";
+import type { SecretValues } from "./security/secret_values.ts";
 
 /** Severity of a log record. */
 export type LogLevel = "debug" | "info" | "warn" | "error";

@@ -11,7 +11,7 @@ import {
   resolveStateDir,
 } from "../config.ts";
 import { createLogger } from "../log.ts";
-import { SecretValues } from "../secret_values.ts";
+import { SecretValues } from "../security/secret_values.ts";
 import { startHarness } from "../harness.ts";
 import {
   isAddrInUse,

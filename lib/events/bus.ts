@@ -15,7 +15,7 @@ import {
 import type { Logger } from "../log.ts";
 import { errorMessage } from "../error_message.ts";
 import type { StoreHealth } from "../sqlite/store_health.ts";
-import type { SecretValues } from "../secret_values.ts";
+import type { SecretValues } from "../security/secret_values.ts";
 
 /** How far ahead seqs are reserved in the events file. */
 export const SEQ_BLOCK = 10_000;

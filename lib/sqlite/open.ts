@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { migrate, type Migration } from "./migrate.ts";
 import { errorMessage } from "../error_message.ts";
-import { ensurePrivateFile, tighten } from "../private_files.ts";
+import { ensurePrivateFile, tighten } from "../security/private_files.ts";
 
 /** Options for {@linkcode openDatabase}. */
 export interface OpenDatabaseOptions {

@@ -11,7 +11,7 @@ import { noteEvent } from "../../lib/events/note_event.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
 import { openDatabase } from "../../lib/sqlite/open.ts";
 import { StoreHealth } from "../../lib/sqlite/store_health.ts";
-import { SecretValues } from "../../lib/secret_values.ts";
+import { SecretValues } from "../../lib/security/secret_values.ts";
 
 interface Rig {
   path: string;

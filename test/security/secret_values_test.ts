@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { REDACTED, SecretValues } from "../lib/secret_values.ts";
-import { createLogger } from "../lib/log.ts";
+import { REDACTED, SecretValues } from "../../lib/security/secret_values.ts";
+import { createLogger } from "../../lib/log.ts";
 
 Deno.test("SecretValues.fromEnvironment() takes the keys, tokens and HYPERHIVE_* secrets, nothing else", () => {
   const secrets = SecretValues.fromEnvironment({

@@ -6,7 +6,7 @@
  * runs shortly after the last live reader leaves, and once a minute while the process runs.
  * Where there is no glibc (or no FFI permission) it does nothing, and says so once at debug.
  */
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log.ts";
 
 /** How long after a request the release runs: V8 frees the buffers readers held first. */
 export const RELEASE_DELAY_MS = 2_000;

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import { MemoryRelease, openMallocTrim } from "../lib/memory_release.ts";
-import { createMemoryLogger } from "../lib/log.ts";
+import {
+  MemoryRelease,
+  openMallocTrim,
+} from "../../lib/events/memory_release.ts";
+import { createMemoryLogger } from "../../lib/log.ts";
 
 Deno.test("MemoryRelease.request() folds requests into one release after the delay", async () => {
   let trims = 0;
