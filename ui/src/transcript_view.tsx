@@ -32,7 +32,7 @@ const INTENT_MS = 800;
 /** At most this many new rows go in the page per frame. */
 export const MOUNT_PER_FRAME = 300;
 /** Rows in the first draw, before the page has measured what a row costs. */
-const MOUNT_FIRST = 60;
+const MOUNT_FIRST = 20;
 /** Script time a frame may spend on new rows, in ms. */
 const FRAME_BUDGET_MS = 16;
 
@@ -257,9 +257,14 @@ function useMountedRange(
   }
   shown.from = Math.min(shown.from, shown.until);
   range.current = shown;
-  const mounted = before === null || before.until > end
-    ? shown.until - shown.from
-    : (shown.until - before.until) + Math.max(0, before.from - shown.from);
+  // Rows new to the page: those shown now that were not before. After a flood's jump that is
+  // the rows shown, not the rows jumped over (counting those priced a row at a fraction of its
+  // cost, so the next frames mounted hundreds of Markdown rows at once: tasks of 200 ms).
+  const kept = before === null || before.until > end ? 0 : Math.max(
+    0,
+    Math.min(shown.until, before.until) - Math.max(shown.from, before.from),
+  );
+  const mounted = shown.until - shown.from - kept;
   const pending = shown.until < end || shown.from > base;
   // How long this draw took per new row sets how many the next frame takes.
   useLayoutEffect(() => {
