@@ -18,7 +18,7 @@ import { ROOT, RUNTIME_LOCK_NAME } from "./runtime_lock.ts";
 export interface EmbeddedFiles {
   /** Top-level entries: `main.ts`, `lib`, `ui`, `deno.json`, the npm folder. */
   topLevel: string[];
-  /** npm package names, e.g. `hono`, `@modelcontextprotocol/sdk`. */
+  /** npm package names, e.g. `hono`, `@scope/name`. */
   packages: string[];
   /** The "Files:" total as deno prints it, e.g. `14.58MB`. */
   total: string;
@@ -64,7 +64,8 @@ export function parseEmbeddedFiles(output: string): EmbeddedFiles {
     const name = line.slice(drawing.length).replace(/ \([^)]*\)$/, "");
     path.length = depth - 1;
     path.push(name);
-    if (depth === 1) topLevel.push(name);
+    // Deno prints a folder with one child as one `a/b/c/*` entry: its first segment is the entry.
+    if (depth === 1) topLevel.push(name.split("/")[0]!);
     // .deno_compile_node_modules/<registry host>/<package>/<version>/…
     const parts = path.join("/").split("/").filter((part) => part !== "*");
     if (parts[0] === ".deno_compile_node_modules" && parts[2] !== undefined) {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { Client, StdioClientTransport } from "../deps/mcp_sdk_client.ts";
 import { parseMcpArgs } from "../../lib/commands/mcp_command.ts";
 import { UsageError } from "../../lib/commands/flags.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
