@@ -114,3 +114,75 @@ Deno.test("Feed drops buffered events the snapshot already holds", async () => {
     await fake.close();
   }
 });
+
+Deno.test("Feed reads a backlog in slices and yields to the browser between them", async () => {
+  let snapshotTaken: () => void = () => {};
+  const afterSnapshot = new Promise<void>((resolve) => snapshotTaken = resolve);
+  const chunks = Array.from(
+    { length: 10 },
+    (_, chunk) =>
+      Array.from({ length: 5 }, (_, i) => {
+        const seq = chunk * 5 + i + 1;
+        return `id: ${seq}\ndata: ${
+          JSON.stringify({ seq, kind: "note", text: `n${seq}` })
+        }\n\n`;
+      }).join(""),
+  );
+  // The whole backlog is waiting in the stream at once, as after a flood.
+  const scriptedFetch: typeof fetch = (input, init) => {
+    const path = String(input);
+    if (path.endsWith("/events/stream")) {
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          // As a real fetch does, an abort ends the body.
+          init?.signal?.addEventListener("abort", () => controller.error());
+          await afterSnapshot;
+          for (const chunk of chunks) {
+            controller.enqueue(new TextEncoder().encode(chunk));
+          }
+        },
+      });
+      return Promise.resolve(
+        new Response(body, {
+          headers: { "content-type": "text/event-stream" },
+        }),
+      );
+    }
+    const json = path.includes("/api/state") ? { seq: 0 } : { events: [] };
+    return Promise.resolve(Response.json(json));
+  };
+  const live: FeedEvent[] = [];
+  const deliveredAtYield: number[] = [];
+  let clockMs = 0;
+  const feed = new Feed({
+    snapshot: () => snapshotTaken(),
+    events: (events) => live.push(...events),
+    status: () => {},
+  }, {
+    fetch: scriptedFetch,
+    sliceMs: 8,
+    // Each look at the clock finds 3 ms gone: a slice holds a few reads.
+    now: () => clockMs += 3,
+    yieldToBrowser: () => {
+      deliveredAtYield.push(live.length);
+      return new Promise((resolve) => setTimeout(resolve, 0));
+    },
+  });
+  try {
+    feed.start();
+    await waitFor("the backlog", () => live.length === 50);
+    assert.deepEqual(
+      live.map((event) => event.seq),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    const duringBacklog = deliveredAtYield.filter((count) =>
+      count > 0 && count < 50
+    );
+    assert.ok(
+      duringBacklog.length >= 3,
+      `yields with part of the backlog delivered: ${deliveredAtYield}`,
+    );
+  } finally {
+    await feed.stop();
+  }
+});

@@ -5,6 +5,11 @@
  * A dropped stream reconnects with `Last-Event-ID`, so the server replays exactly what was
  * missed; a `{"kind":"reset"}` frame (other boot, too old) reloads state and history. The stream
  * is opened before the snapshot is read, so nothing falls between the two.
+ *
+ * A stream that has much buffered (a flood, a tab woken from the background) would otherwise be
+ * read in one task: each `read()` resolves as a microtask while data waits, so the page would parse
+ * every waiting line before it paints once. The feed hands the main thread back to the browser
+ * after each slice of a few milliseconds.
  */
 import { EVENTS_KEPT, isRecord } from "../../lib/wire/events.ts";
 import { SseParser } from "./sse_parser.ts";
@@ -46,6 +51,31 @@ export interface FeedOptions {
   retryDelaysMs?: number[];
   /** A stream silent this long is taken for dead (the server sends a keep-alive every 15 s). */
   idleTimeoutMs?: number;
+  /** Reading work one task may do before the feed yields to the browser, in ms. */
+  sliceMs?: number;
+  /** Milliseconds on a monotonic clock. */
+  now?: () => number;
+  /** Lets the browser run its other tasks (paint, input) before reading on. */
+  yieldToBrowser?: () => Promise<void>;
+}
+
+/**
+ * Yield to the browser's event loop: `scheduler.yield()` where there is one, else a message-channel
+ * task. Not `setTimeout`, which a background tab throttles to once a second.
+ */
+export function yieldToBrowser(): Promise<void> {
+  const scheduler = (globalThis as {
+    scheduler?: { yield?: () => Promise<void> };
+  }).scheduler;
+  if (typeof scheduler?.yield === "function") return scheduler.yield();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** Keeps the page in step with the harness's events. */
@@ -57,6 +87,9 @@ export class Feed {
   #historyLimit: number;
   #retryDelaysMs: number[];
   #idleTimeoutMs: number;
+  #sliceMs: number;
+  #now: () => number;
+  #yieldToBrowser: () => Promise<void>;
   #lastSeq = 0;
   #loaded = false;
   #stop: AbortController | null = null;
@@ -72,6 +105,9 @@ export class Feed {
     this.#retryDelaysMs = options.retryDelaysMs ??
       [500, 1000, 2000, 4000, 8000];
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
+    this.#sliceMs = options.sliceMs ?? 8;
+    this.#now = options.now ?? (() => performance.now());
+    this.#yieldToBrowser = options.yieldToBrowser ?? yieldToBrowser;
   }
 
   /** The newest seq handed over. */
@@ -178,14 +214,26 @@ export class Feed {
       const parser = new SseParser();
       const reader = response.body.pipeThrough(new TextDecoderStream())
         .getReader();
+      let sliceStarted = this.#now();
+      // Hands what is parsed over and lets the browser paint once a slice's time is spent.
+      let fresh: FeedEvent[] = [];
+      const sliceSpent = () => this.#now() - sliceStarted >= this.#sliceMs;
+      const pause = async () => {
+        this.#deliver(fresh);
+        fresh = [];
+        await this.#yieldToBrowser();
+        sliceStarted = this.#now();
+      };
       try {
         for (;;) {
+          if (sliceSpent()) await pause();
           const { value, done } = await reader.read();
           if (done) break;
           touch();
           received = true;
-          const fresh: FeedEvent[] = [];
           for (const frame of parser.push(value)) {
+            // One network chunk can hold thousands of lines: slice within it too.
+            if (sliceSpent()) await pause();
             const event = parseEvent(frame.data);
             if (event === null) continue;
             const wasFirst = first;
@@ -199,6 +247,7 @@ export class Feed {
             else fresh.push(event);
           }
           this.#deliver(fresh);
+          fresh = [];
         }
       } finally {
         reader.releaseLock();

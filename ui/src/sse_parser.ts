@@ -18,24 +18,32 @@ export class SseParser {
   #event = "";
   #id: string | null = null;
 
-  /** Feed decoded text; returns the frames it completed. */
-  push(chunk: string): SseFrame[] {
-    this.#buffer += chunk;
-    const frames: SseFrame[] = [];
+  /**
+   * Feed decoded text; yields the frames it completes, parsing only as far as it is iterated, so
+   * a reader can pause between frames of a large chunk (a flood's is hundreds of kilobytes).
+   * Iterate to the end before pushing the next chunk.
+   */
+  *push(chunk: string): Generator<SseFrame> {
+    const text = this.#buffer + chunk;
+    this.#buffer = "";
+    // A native search for line ends, not a loop over characters.
+    const lineEnd = /\r\n|\r|\n/g;
     let start = 0;
-    for (let i = 0; i < this.#buffer.length; i++) {
-      const char = this.#buffer[i];
-      if (char !== "\n" && char !== "\r") continue;
-      // A CR at the very end may be half of a CRLF: wait for the next chunk.
-      if (char === "\r" && i === this.#buffer.length - 1) break;
-      const line = this.#buffer.slice(start, i);
-      if (char === "\r" && this.#buffer[i + 1] === "\n") i++;
-      start = i + 1;
-      const frame = this.#line(line);
-      if (frame) frames.push(frame);
+    try {
+      for (
+        let end = lineEnd.exec(text);
+        end !== null;
+        end = lineEnd.exec(text)
+      ) {
+        // A CR at the very end may be half of a CRLF: wait for the next chunk.
+        if (end[0] === "\r" && end.index === text.length - 1) break;
+        const frame = this.#line(text.slice(start, end.index));
+        start = end.index + end[0].length;
+        if (frame) yield frame;
+      }
+    } finally {
+      this.#buffer = text.slice(start);
     }
-    this.#buffer = this.#buffer.slice(start);
-    return frames;
   }
 
   #line(line: string): SseFrame | null {

@@ -30,7 +30,7 @@ const BOTTOM_SLACK_PX = 48;
 /** A scroll this soon after a wheel, touch or key is the operator's. */
 const INTENT_MS = 800;
 /** At most this many new rows go in the page per frame. */
-export const MOUNT_PER_FRAME = 300;
+const MOUNT_PER_FRAME = 200;
 /** Rows in the first draw, before the page has measured what a row costs. */
 const MOUNT_FIRST = 20;
 /** Script time a frame may spend on new rows, in ms. */
@@ -164,7 +164,7 @@ export function TranscriptView(
             )}
             {blocksOf(shown.from, shown.until).map(([start, stop]) => (
               <RowBlock
-                key={start}
+                key={Math.floor(start / BLOCK_ROWS)}
                 rows={rows.slice(start - base, stop - base)}
                 markdown={markdown}
               />
@@ -208,7 +208,9 @@ interface RowBlockProps {
 
 /**
  * A block of rows, drawn again only when one of its rows changed: a new row at the end touches
- * one block, and dropping the oldest rows removes whole blocks (keyed by their first position).
+ * one block, and dropping the oldest rows removes whole blocks. A block is keyed by its place in
+ * the transcript, not its first shown row, so filling in above the newest rows grows the top
+ * block rather than drawing it anew.
  */
 class RowBlock extends Component<RowBlockProps> {
   override shouldComponentUpdate(next: RowBlockProps): boolean {
@@ -241,6 +243,7 @@ function useMountedRange(
 ): { from: number; until: number } {
   const range = useRef<{ from: number; until: number } | null>(null);
   const perFrame = useRef(MOUNT_FIRST);
+  const rowCostMs = useRef(0);
   const [, tick] = useReducer((count: number) => count + 1, 0);
   const startedMs = performance.now();
   const before = range.current ? { ...range.current } : null;
@@ -266,13 +269,19 @@ function useMountedRange(
   );
   const mounted = shown.until - shown.from - kept;
   const pending = shown.until < end || shown.from > base;
-  // How long this draw took per new row sets how many the next frame takes.
+  // How long this draw took per new row sets how many the next frame takes. The cost kept falls
+  // slowly and rises at once: rows are not alike (Markdown costs ten notes), and a frame of cheap
+  // rows must not let the next one mount hundreds of dear ones.
   useLayoutEffect(() => {
     if (mounted < 10) return;
-    const perRowMs = Math.max(0.01, (performance.now() - startedMs) / mounted);
+    const measuredMs = (performance.now() - startedMs) / mounted;
+    rowCostMs.current = Math.max(0.01, measuredMs, rowCostMs.current * 0.75);
     perFrame.current = Math.max(
-      20,
-      Math.min(MOUNT_PER_FRAME, Math.floor(FRAME_BUDGET_MS / perRowMs)),
+      10,
+      Math.min(
+        MOUNT_PER_FRAME,
+        Math.floor(FRAME_BUDGET_MS / rowCostMs.current),
+      ),
     );
   });
   useEffect(() => {
