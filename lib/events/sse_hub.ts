@@ -1,19 +1,23 @@
 /**
  * @module Fan-out of already-encoded events to every SSE client. Each frame is encoded once and
- * the same bytes go to every client: per-client `writeSSE` calls cost ~4× more (issue 7). Each
- * client has a bounded queue of frames it has not read yet; a client that stops reading and
- * passes the bound is cut off (its stream ends) instead of growing memory without limit, and
- * gets `reset` or a replay when it comes back. Keep-alive comments run only while clients do.
+ * the same bytes go to every client: per-client `writeSSE` calls cost ~4× more (issue 7). The hub
+ * keeps each frame once, in one log every client reads with a cursor of its own; a client that
+ * stops reading and falls more than a bound behind is cut off (its stream ends) instead of
+ * holding memory without limit, and gets `reset` or a replay when it comes back. Keep-alive
+ * comments run only while clients do.
  */
 import type { Logger } from "../log.ts";
 
 /** How often a comment goes to every client so proxies keep idle streams open (SPEC §6). */
 export const KEEP_ALIVE_MS = 15_000;
 
-/** Unread bytes a client may have queued before it is cut off. */
+/**
+ * Unread bytes a client may fall behind before it is cut off. The hub looks once a quarter more
+ * than this has been published, so a client is cut off between 1× and 1.25× this far behind.
+ */
 export const MAX_QUEUE_BYTES = 4 * 1024 * 1024;
 
-/** Unread frames a client may have queued before it is cut off (bounds per-frame overhead). */
+/** Unread frames a client may fall behind before it is cut off (bounds per-frame overhead). */
 export const MAX_QUEUE_FRAMES = 16_384;
 
 const encoder = new TextEncoder();
@@ -33,44 +37,140 @@ export function encodeSseComment(text: string): Uint8Array {
 
 const KEEP_ALIVE_FRAME = encodeSseComment("keep-alive");
 
-/**
- * Most bytes joined into one read of a client that fell behind. Unbounded, each lagging client
- * copied its whole backlog (MBs) per read: with 200 clients that copying was 64 % of the server's
- * CPU and the copies, one per client, multiplied memory that the shared frames had saved.
- */
+/** Most bytes handed to a lagging client in one read (one write to its socket). */
 const MAX_CHUNK_BYTES = 64 * 1024;
 
-/** Joined chunks are cut from slabs this big: a fresh small buffer per read costs µs each. */
-const SLAB_BYTES = 256 * 1024;
+/** Published frames are copied into segments this big, so a lagging client's read is a view. */
+const SEGMENT_BYTES = 64 * 1024;
 
 /**
- * Where joined chunks are copied to: views into one buffer, a new one when it is full. A view
- * keeps its slab alive only while the server still writes it, so at most a slab per client
- * that is mid-write is held.
+ * Every frame published while clients are connected, once, in order: clients keep a cursor into
+ * it instead of a queue of their own. Publishing is one copy whatever the number of clients, and a
+ * lagging client's read is a view of frames that lie next to each other in a segment.
+ *
+ * Before, each client queued every frame: with 1,000 lagging readers a flood made 1,000 array
+ * pushes per event and a 64 KiB copy per read, and that work and its garbage kept `/healthz`
+ * waiting for hundreds of ms.
  */
-class ChunkSlab {
-  #slab = new Uint8Array(0);
-  #used = 0;
+class FrameLog {
+  /** The absolute index of `#frames[0]`. */
+  #first = 0;
+  #frames: Uint8Array[] = [];
+  #seqs: number[] = [];
+  /** Absolute byte offset of each frame's start. */
+  #offsets: number[] = [];
+  #endBytes = 0;
+  #segment = new Uint8Array(0);
+  #segmentUsed = 0;
+  /** The newest non-zero seq published, and its absolute index. */
+  #lastSeq = 0;
+  #lastSeqAt = -1;
 
-  /** The frames `[start, end)` of `frames` (`bytes` long) as one chunk. */
-  join(
-    frames: Uint8Array[],
-    start: number,
-    end: number,
-    bytes: number,
-  ): Uint8Array {
-    if (this.#used + bytes > this.#slab.length) {
-      this.#slab = new Uint8Array(Math.max(SLAB_BYTES, bytes));
-      this.#used = 0;
+  /** The absolute index the next frame gets. */
+  get end(): number {
+    return this.#first + this.#frames.length;
+  }
+
+  get first(): number {
+    return this.#first;
+  }
+
+  /** Bytes from frame `at` (absolute) to the end. */
+  bytesFrom(at: number): number {
+    const index = at - this.#first;
+    return index >= this.#frames.length
+      ? 0
+      : this.#endBytes - this.#offsets[index]!;
+  }
+
+  /** Bytes held from the oldest frame kept to the end. */
+  get retainedBytes(): number {
+    return this.bytesFrom(this.#first);
+  }
+
+  get retainedFrames(): number {
+    return this.#frames.length;
+  }
+
+  /** The newest seq published at or after absolute index `at`, 0 when none was. */
+  lastSeqSince(at: number): number {
+    return this.#lastSeqAt >= at ? this.#lastSeq : 0;
+  }
+
+  seqAt(at: number): number {
+    return this.#seqs[at - this.#first]!;
+  }
+
+  frameAt(at: number): Uint8Array {
+    return this.#frames[at - this.#first]!;
+  }
+
+  append(frame: Uint8Array, seq: number): void {
+    const bytes = frame.byteLength;
+    if (this.#segmentUsed + bytes > this.#segment.length) {
+      this.#segment = new Uint8Array(Math.max(SEGMENT_BYTES, bytes));
+      this.#segmentUsed = 0;
     }
-    const out = this.#slab.subarray(this.#used, this.#used + bytes);
-    this.#used += bytes;
-    let offset = 0;
-    for (let i = start; i < end; i++) {
-      out.set(frames[i]!, offset);
-      offset += frames[i]!.byteLength;
+    const view = this.#segment.subarray(
+      this.#segmentUsed,
+      this.#segmentUsed + bytes,
+    );
+    view.set(frame);
+    this.#segmentUsed += bytes;
+    if (seq !== 0) {
+      this.#lastSeq = seq;
+      this.#lastSeqAt = this.end;
     }
-    return out;
+    this.#frames.push(view);
+    this.#seqs.push(seq);
+    this.#offsets.push(this.#endBytes);
+    this.#endBytes += bytes;
+  }
+
+  /**
+   * Frames `[from, until)` as one chunk: as many as lie next to each other in one segment, up to
+   * `maxBytes` (at least one). A single frame is handed out as the very view every client gets.
+   */
+  chunk(
+    from: number,
+    until: number,
+    maxBytes: number,
+  ): { chunk: Uint8Array; next: number } {
+    const frames = this.#frames;
+    const start = from - this.#first;
+    const stop = until - this.#first;
+    const head = frames[start]!;
+    let bytes = head.byteLength;
+    let index = start + 1;
+    while (index < stop) {
+      const frame = frames[index]!;
+      if (
+        frame.buffer !== head.buffer || bytes + frame.byteLength > maxBytes
+      ) break;
+      bytes += frame.byteLength;
+      index++;
+    }
+    const chunk = index === start + 1
+      ? head
+      : new Uint8Array(head.buffer, head.byteOffset, bytes);
+    return { chunk, next: index + this.#first };
+  }
+
+  /** Forget frames before absolute index `at` (every client is past them). */
+  trimTo(at: number): void {
+    const drop = Math.min(at - this.#first, this.#frames.length);
+    if (drop <= 0) return;
+    this.#frames = this.#frames.slice(drop);
+    this.#seqs = this.#seqs.slice(drop);
+    this.#offsets = this.#offsets.slice(drop);
+    this.#first += drop;
+  }
+
+  /** Forget everything, segment included (the last client left). */
+  clear(): void {
+    this.trimTo(this.end);
+    this.#segment = new Uint8Array(0);
+    this.#segmentUsed = 0;
   }
 }
 
@@ -79,7 +179,8 @@ class ChunkSlab {
  * pumps a response stream in microtasks for as long as data is ready, so 1,000 readers behind a
  * flood kept the loop busy for the whole flood: a new request (`/healthz`) waited ~14 s. At
  * 256 KiB a turn `/healthz`'s p99 under that load was 310–390 ms, at 64 KiB 180–300 ms, with
- * deliveries to 50 and 200 readers unchanged (`deno task bench --only readers,fan-out`).
+ * deliveries to 50 and 200 readers unchanged (`deno task bench --only readers,fan-out`); with
+ * the shared frame log instead of a queue per client, 40–70 ms.
  */
 export const BYTES_PER_TURN = 64 * 1024;
 
@@ -209,13 +310,15 @@ export interface SseClient {
 /** The clients of `/events/stream` and the frames they all get. */
 export class SseHub {
   #clients = new Set<HubClient>();
+  /** Clients whose reader waits for the next frame. */
+  #waiting = new Set<HubClient>();
   #log: Logger;
   #keepAliveMs: number;
   #maxQueueBytes: number;
   #maxQueueFrames: number;
   #timer: ReturnType<typeof setInterval> | undefined;
   #cutOffs = 0;
-  #slab = new ChunkSlab();
+  #frames = new FrameLog();
   #onEmpty: () => void;
   #budget: DeliveryBudget;
 
@@ -251,12 +354,14 @@ export class SseHub {
     const { signal } = options;
     const onAbort = () => client.close();
     const client = new HubClient({
+      frames: this.#frames,
       maxBytes: this.#maxQueueBytes,
       maxFrames: this.#maxQueueFrames,
-      slab: this.#slab,
       budget: this.#budget,
+      onWaiting: () => this.#waiting.add(client),
       onClose: (cutOff) => {
         this.#clients.delete(client);
+        this.#waiting.delete(client);
         signal?.removeEventListener("abort", onAbort);
         if (cutOff) {
           this.#cutOffs++;
@@ -266,8 +371,8 @@ export class SseHub {
         }
         if (this.#clients.size === 0) {
           this.#stopKeepAlive();
-          // A fresh slab: the last one, and every client chunk cut from it, can be freed.
-          this.#slab = new ChunkSlab();
+          // Nobody reads: every frame, and the segment they were copied to, can be freed.
+          this.#frames.clear();
           this.#onEmpty();
         }
       },
@@ -300,7 +405,33 @@ export class SseHub {
   }
 
   #broadcast(frame: Uint8Array, seq: number): void {
-    for (const client of this.#clients) client.offer(frame, seq);
+    if (this.#clients.size === 0) return;
+    this.#frames.append(frame, seq);
+    if (this.#waiting.size > 0) {
+      // A fresh set: a client that still has nothing to read joins it again as it is woken.
+      const waiting = this.#waiting;
+      this.#waiting = new Set();
+      for (const client of waiting) client.wake();
+    }
+    const frames = this.#frames;
+    if (
+      frames.retainedBytes > this.#maxQueueBytes * 1.25 ||
+      frames.retainedFrames > this.#maxQueueFrames * 1.25
+    ) this.#sweep();
+  }
+
+  /**
+   * Cut off the clients more than the bound behind and forget the frames every other client is
+   * past. It runs once the log holds a quarter more than one client may lag, so its cost (a look
+   * at each client) comes once per quarter of the bound published, not once per frame.
+   */
+  #sweep(): void {
+    let oldest = this.#frames.end;
+    for (const client of [...this.#clients]) {
+      if (client.overBound()) client.cutOff();
+      else oldest = Math.min(oldest, client.cursor);
+    }
+    this.#frames.trimTo(oldest);
   }
 
   #stopKeepAlive(): void {
@@ -309,35 +440,57 @@ export class SseHub {
   }
 }
 
-/** A client's queue. Frames wait here, not in the stream, so a cut-off frees them at once. */
+/** A frame sent to one client alone, due once its cursor reaches `at`. */
+interface OwnFrame {
+  frame: Uint8Array;
+  seq: number;
+  at: number;
+}
+
+/**
+ * One client: a cursor into the hub's frames plus the few frames sent to it alone (the hello, a
+ * replay, `reset`), each in its place among the shared ones. Nothing is queued per published
+ * frame, so a cut-off or a slow client costs the hub nothing per event.
+ */
 class HubClient implements SseClient {
   readonly stream: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
-  #queue: Uint8Array[] = [];
-  /** Frames before this index were handed out already. */
-  #head = 0;
-  #queuedBytes = 0;
+  #frames: FrameLog;
+  /** The next shared frame to hand out (absolute index). */
+  #cursor: number;
+  /** Where the client joined: seqs published since count as sent to it. */
+  #joinedAt: number;
+  #own: OwnFrame[] = [];
+  #ownHead = 0;
+  #ownBytes = 0;
+  /** The newest seq sent to this client alone. */
+  #ownSeq = 0;
+  /** Shared frames at or below this seq are skipped: the client got them by replay. */
+  #skipThroughSeq = 0;
+  #skipping = false;
   #reading = false;
   #waking = false;
-  #lastSeq = 0;
   #closed = false;
   #maxBytes: number;
   #maxFrames: number;
-  #slab: ChunkSlab;
   #budget: DeliveryBudget;
+  #onWaiting: () => void;
   #onClose: (cutOff: boolean) => void;
 
   constructor(options: {
+    frames: FrameLog;
     maxBytes: number;
     maxFrames: number;
-    slab: ChunkSlab;
     budget: DeliveryBudget;
+    onWaiting: () => void;
     onClose: (cutOff: boolean) => void;
   }) {
+    this.#frames = options.frames;
+    this.#cursor = this.#joinedAt = options.frames.end;
     this.#maxBytes = options.maxBytes;
     this.#maxFrames = options.maxFrames;
-    this.#slab = options.slab;
     this.#budget = options.budget;
+    this.#onWaiting = options.onWaiting;
     this.#onClose = options.onClose;
     this.stream = new ReadableStream<Uint8Array>({
       start: (controller) => void (this.#controller = controller),
@@ -350,95 +503,135 @@ class HubClient implements SseClient {
     return this.#closed;
   }
 
+  /** The next shared frame this client needs. */
+  get cursor(): number {
+    return this.#cursor;
+  }
+
   sendEvent(seq: number, json: string): void {
-    this.offer(encodeSseEvent(seq, json), seq);
+    // A seq at or below one already sent (or published since the client joined) is a duplicate.
+    const sent = Math.max(
+      this.#ownSeq,
+      this.#frames.lastSeqSince(this.#joinedAt),
+    );
+    if (this.#closed || seq <= sent) return;
+    this.#ownSeq = seq;
+    this.#sendOwn(encodeSseEvent(seq, json), seq);
   }
 
   sendFrame(frame: Uint8Array): void {
-    this.offer(frame, 0);
-  }
-
-  /** Queue a frame; seq 0 = no seq. Frames at or below the last seq sent are duplicates. */
-  offer(frame: Uint8Array, seq: number): void {
-    if (this.#closed) return;
-    if (seq !== 0) {
-      if (seq <= this.#lastSeq) return;
-      this.#lastSeq = seq;
-    }
-    if (this.#reading && this.#budget.spend(frame.byteLength)) {
-      // The reader is already waiting: hand the frame over without queuing it.
-      this.#reading = false;
-      this.#controller.enqueue(frame);
-      return;
-    }
-    this.#queue.push(frame);
-    this.#queuedBytes += frame.byteLength;
-    if (this.#reading) this.#wakeNextTurn();
-    if (
-      this.#queuedBytes > this.#maxBytes ||
-      this.#queue.length - this.#head > this.#maxFrames
-    ) this.#end(true, true);
+    if (!this.#closed) this.#sendOwn(frame, 0);
   }
 
   close(): void {
     this.#end(false, true);
   }
 
-  /** A waiting reader whose frame the budget held back gets it in the next turn. */
+  /** More unread than the bound allows. */
+  overBound(): boolean {
+    const ownFrames = this.#own.length - this.#ownHead;
+    return this.#frames.bytesFrom(this.#cursor) + this.#ownBytes >
+        this.#maxBytes ||
+      this.#frames.end - this.#cursor + ownFrames > this.#maxFrames;
+  }
+
+  cutOff(): void {
+    this.#end(true, true);
+  }
+
+  /** A frame was published while the reader waited. */
+  wake(): void {
+    if (!this.#reading || this.#closed) return;
+    this.#reading = false;
+    const outcome = this.#next();
+    if (outcome === "held") {
+      this.#reading = true;
+      this.#wakeNextTurn();
+    } else if (outcome === "empty") {
+      // Only frames the client had by replay came: it still waits.
+      this.#reading = true;
+      this.#onWaiting();
+    }
+  }
+
+  #sendOwn(frame: Uint8Array, seq: number): void {
+    this.#own.push({ frame, seq, at: this.#frames.end });
+    this.#ownBytes += frame.byteLength;
+    if (this.overBound()) return this.cutOff();
+    this.wake();
+  }
+
+  /** A waiting reader whose frame the budget held back gets it in a later turn. */
   #wakeNextTurn(): void {
     if (this.#waking) return;
     this.#waking = true;
     this.#budget.whenAvailable(() => {
       this.#waking = false;
-      if (this.#reading && !this.#closed) {
-        this.#reading = false;
-        void this.#pull();
-      }
+      this.wake();
     });
   }
 
   #pull(): void | Promise<void> {
     if (this.#closed) return;
-    const queue = this.#queue;
-    const head = this.#head;
-    if (head >= queue.length) {
-      this.#reading = true;
-      return;
-    }
-    // Frames joined into one chunk (one write) when the client fell behind, up to a bound.
-    let end = head + 1;
-    let bytes = queue[head]!.byteLength;
-    while (
-      end < queue.length && bytes + queue[end]!.byteLength <= MAX_CHUNK_BYTES
-    ) bytes += queue[end++]!.byteLength;
-    if (!this.#budget.spend(bytes)) {
+    const outcome = this.#next();
+    if (outcome === "held") {
       const { promise, resolve } = Promise.withResolvers<void>();
       this.#budget.whenAvailable(() => resolve(this.#pull()));
       return promise;
     }
-    const chunk = end === head + 1
-      ? queue[head]!
-      : this.#slab.join(queue, head, end, bytes);
-    this.#queuedBytes -= bytes;
-    if (end >= queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (end >= 1024 && end * 2 >= queue.length) {
-      // Drop what was handed out, now and then, so the array does not keep it all.
-      this.#queue = queue.slice(end);
-      this.#head = 0;
-    } else {
-      this.#head = end;
+    if (outcome === "empty") {
+      this.#reading = true;
+      this.#onWaiting();
     }
-    this.#controller.enqueue(chunk);
+  }
+
+  /**
+   * Hand the reader its next chunk: the shared frames up to the next frame of its own, or that
+   * frame. "held" when this turn's budget is spent, "empty" when there is nothing to send.
+   */
+  #next(): "sent" | "held" | "empty" {
+    const frames = this.#frames;
+    const own = this.#own[this.#ownHead];
+    const until = own === undefined ? frames.end : Math.min(own.at, frames.end);
+    // After a replay, shared frames the replay already carried are passed over.
+    while (this.#skipping && this.#cursor < until) {
+      const seq = frames.seqAt(this.#cursor);
+      if (seq > this.#skipThroughSeq) this.#skipping = false;
+      else this.#cursor++;
+    }
+    if (this.#cursor < until) {
+      const { chunk, next } = frames.chunk(
+        this.#cursor,
+        until,
+        MAX_CHUNK_BYTES,
+      );
+      if (!this.#budget.spend(chunk.byteLength)) return "held";
+      this.#cursor = next;
+      this.#controller.enqueue(chunk);
+      return "sent";
+    }
+    if (own === undefined) return "empty";
+    if (!this.#budget.spend(own.frame.byteLength)) return "held";
+    this.#ownHead++;
+    this.#ownBytes -= own.frame.byteLength;
+    if (this.#ownHead === this.#own.length) {
+      this.#own = [];
+      this.#ownHead = 0;
+    }
+    if (own.seq > this.#skipThroughSeq) {
+      this.#skipThroughSeq = own.seq;
+      this.#skipping = true;
+    }
+    this.#controller.enqueue(own.frame);
+    return "sent";
   }
 
   #end(cutOff: boolean, closeStream: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue = [];
-    this.#head = 0;
-    this.#queuedBytes = 0;
+    this.#own = [];
+    this.#ownHead = 0;
+    this.#ownBytes = 0;
     if (closeStream) {
       try {
         this.#controller.close();

@@ -199,3 +199,57 @@ Deno.test("SseHub calls onEmpty when its last client goes, not before", () => {
   assert.equal(empty, 1);
   hub.close();
 });
+
+Deno.test("SseHub: a waiting reader passed over replayed frames still gets the next new one", async () => {
+  const hub = new SseHub({ log: createMemoryLogger() });
+  const client = hub.open();
+  client.sendEvent(1, "1");
+  client.sendEvent(2, "2");
+  const reader = client.stream.getReader();
+  let text = "";
+  while (!text.endsWith("id: 2\ndata: 2\n\n")) {
+    text += decoder.decode((await reader.read()).value);
+  }
+  // The reader now waits; the frames published meanwhile were in the replay already.
+  const next = reader.read();
+  hub.publish(1, "1");
+  hub.publish(2, "2");
+  hub.publish(3, "3");
+  assert.equal(decoder.decode((await next).value), "id: 3\ndata: 3\n\n");
+  reader.releaseLock();
+  hub.close();
+});
+
+Deno.test("SseHub never cuts off readers that keep up while many times the bound goes by", async () => {
+  const hub = new SseHub({
+    log: createMemoryLogger(),
+    maxQueueBytes: 64 * 1024,
+  });
+  const laggards = Array.from({ length: 50 }, () => hub.open());
+  const json = JSON.stringify("x".repeat(1000));
+  // 48 KiB behind each: within the bound, so all 50 stay.
+  for (let seq = 1; seq <= 48; seq++) hub.publish(seq, json);
+  assert.equal(hub.cutOffCount, 0);
+  // Everyone reads up; then far more than the bound goes by, read as it comes.
+  const readers = laggards.map((client) => client.stream.getReader());
+  let frames = 0;
+  const readAll = async (until: number) => {
+    await Promise.all(readers.map(async (reader) => {
+      let seen = 0;
+      while (seen < until) {
+        seen += decoder.decode((await reader.read()).value).split("\n\n")
+          .length - 1;
+      }
+      frames += seen;
+    }));
+  };
+  await readAll(48);
+  for (let round = 0; round < 10; round++) {
+    for (let i = 1; i <= 48; i++) hub.publish(48 * (round + 1) + i, json);
+    await readAll(48);
+  }
+  assert.equal(frames, 50 * 48 * 11);
+  assert.equal(hub.cutOffCount, 0, "readers that keep up are never cut off");
+  for (const reader of readers) reader.releaseLock();
+  hub.close();
+});
