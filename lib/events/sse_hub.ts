@@ -40,7 +40,11 @@ const KEEP_ALIVE_FRAME = encodeSseComment("keep-alive");
 /** Most bytes handed to a lagging client in one read (one write to its socket). */
 const MAX_CHUNK_BYTES = 64 * 1024;
 
-/** Published frames are copied into segments this big, so a lagging client's read is a view. */
+/**
+ * Published frames are copied into segments this big, so a lagging client's read is a view. A
+ * view keeps its whole segment alive while its write is pending, so a segment is one read's size:
+ * 1,000 readers mid-write hold at most 64 MB of segments, not 256 MB.
+ */
 const SEGMENT_BYTES = 64 * 1024;
 
 /**
