@@ -26,6 +26,8 @@ export interface StatePaths {
   statusFile: string;
   /** Present means paused (SPEC §11, seed compat). */
   pausedFile: string;
+  /** The operator's daily budget, kept across restarts. */
+  budgetFile: string;
   brokerDb: string;
   credentialsFile: string;
   /** Where the harness writes claude's settings, system prompt and MCP config. */
@@ -41,6 +43,7 @@ export const STATE_FILES = {
   broker: "hyperhive-broker.sqlite",
   credentials: "hyperhive-credentials",
   paused: "hyperhive-paused",
+  budget: "hyperhive-budget",
 } as const;
 
 /** The model used when none was chosen or persisted. */
@@ -121,6 +124,7 @@ export function statePaths(
     modelFile: override("HYPERHIVE_MODEL_FILE", STATE_FILES.model),
     statusFile: join(stateDir, STATE_FILES.status),
     pausedFile: join(stateDir, STATE_FILES.paused),
+    budgetFile: join(stateDir, STATE_FILES.budget),
     brokerDb: override("HYPERHIVE_BROKER_DB", STATE_FILES.broker),
     credentialsFile: join(stateDir, STATE_FILES.credentials),
     runtimeDir: join(stateDir, "runtime"),

@@ -273,6 +273,7 @@ export async function startHarness(
   spend.current();
   const gate = new RunGate({
     pausedFile: paths.pausedFile,
+    budgetFile: paths.budgetFile,
     spend,
     budgetDailyUsd: options.budgetDailyUsd ?? null,
     ...(options.maxFailedTurns !== undefined

@@ -114,6 +114,7 @@ Deno.test("statePaths() names the compat files of SPEC §3 inside the state dir"
     modelFile: "/s/hyperhive-model",
     statusFile: "/s/hyperhive-status",
     pausedFile: "/s/hyperhive-paused",
+    budgetFile: "/s/hyperhive-budget",
     brokerDb: "/s/hyperhive-broker.sqlite",
     credentialsFile: "/s/hyperhive-credentials",
     runtimeDir: "/s/runtime",

@@ -69,6 +69,30 @@ Deno.test("POST /api/pause, /api/budget and /api/resume steer the harness and sh
   }
 });
 
+Deno.test("a budget set through /api/budget is the budget after a restart", async () => {
+  const first = await startInProcessHarness({ budgetDailyUsd: 5 });
+  const stateDir = first.stateDir;
+  try {
+    assert.equal(
+      (await postJson(first, "/api/budget", { daily_usd: 12 })).status,
+      200,
+    );
+  } finally {
+    await first.stop();
+  }
+  const second = await startInProcessHarness({ budgetDailyUsd: 5, stateDir });
+  try {
+    const controls = await (await second.app.request("/api/controls")).json();
+    assert.deepEqual(
+      [controls.budget_daily_usd, controls.budget_source],
+      [12, "operator"],
+    );
+  } finally {
+    await second.stop();
+    await Deno.remove(stateDir, { recursive: true });
+  }
+});
+
 Deno.test("the control routes refuse bad input and change nothing", async (t) => {
   const harness = await startInProcessHarness({ budgetDailyUsd: 5 });
   try {

@@ -21,11 +21,17 @@ async function withGate(
       rows: TurnStatsRow[];
       spend: TodaySpend;
       pausedFile: string;
+      log: ReturnType<typeof createMemoryLogger>;
     },
   ) => void | Promise<void>,
-  options: { budget?: number | null; maxFailedTurns?: number } = {},
+  options: {
+    budget?: number | null;
+    maxFailedTurns?: number;
+    budgetFile?: string;
+  } = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "run-gate-" });
+  const log = createMemoryLogger();
   const clock = { now: NOON };
   const rows: TurnStatsRow[] = [];
   const spend = new TodaySpend({
@@ -37,14 +43,17 @@ async function withGate(
     pausedFile,
     spend,
     budgetDailyUsd: options.budget ?? null,
+    ...(options.budgetFile !== undefined
+      ? { budgetFile: options.budgetFile }
+      : {}),
     ...(options.maxFailedTurns !== undefined
       ? { maxFailedTurns: options.maxFailedTurns }
       : {}),
-    log: createMemoryLogger(),
+    log,
     now: () => clock.now,
   });
   try {
-    await fn(gate, { clock, rows, spend, pausedFile });
+    await fn(gate, { clock, rows, spend, pausedFile, log });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -105,6 +114,74 @@ Deno.test("RunGate: today's recorded cost at the budget holds turns; raising it 
     assert.equal(gate.remainingUsd(), null);
     assert.throws(() => gate.setBudget(-1), RangeError);
   }, { budget: 0.5 });
+});
+
+Deno.test("RunGate: an operator's budget outlives a restart until the flag itself changes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "run-gate-kept-" });
+  const budgetFile = join(dir, "hyperhive-budget");
+  try {
+    await withGate((gate) => {
+      assert.equal(gate.snapshot().budget_source, "flag");
+      gate.setBudget(2);
+    }, { budget: 0.5, budgetFile });
+    assert.equal((await Deno.stat(budgetFile)).mode! & 0o777, 0o600);
+    await withGate((gate) => {
+      assert.equal(gate.budgetDailyUsd, 2, "raised at night, still raised");
+      assert.equal(gate.snapshot().budget_source, "operator");
+      gate.setBudget(null);
+    }, { budget: 0.5, budgetFile });
+    await withGate((gate) => {
+      assert.equal(gate.budgetDailyUsd, null, "lifted, still lifted");
+    }, { budget: 0.5, budgetFile });
+    await withGate((gate, { log }) => {
+      assert.equal(
+        gate.budgetDailyUsd,
+        3,
+        "a new flag is what the operator means now",
+      );
+      assert.equal(gate.snapshot().budget_source, "flag");
+      assert.ok(
+        log.records.some((record) =>
+          /--budget-daily-usd changed/.test(record.msg)
+        ),
+      );
+    }, { budget: 3, budgetFile });
+    await assert.rejects(Deno.stat(budgetFile), Deno.errors.NotFound);
+    await withGate((gate) => {
+      assert.equal(gate.budgetDailyUsd, 3, "the outdated file is gone");
+    }, { budget: 3, budgetFile });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("RunGate: a kept budget that cannot be read or written is logged and the flag applies", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "run-gate-bad-" });
+  const budgetFile = join(dir, "hyperhive-budget");
+  try {
+    await Deno.writeTextFile(budgetFile, '{"daily_usd": -4}');
+    await withGate((gate, { log }) => {
+      assert.equal(gate.budgetDailyUsd, 0.5);
+      assert.ok(
+        log.records.some((record) =>
+          record.level === "warn" &&
+          /not what this harness writes/.test(record.msg)
+        ),
+      );
+    }, { budget: 0.5, budgetFile });
+    const missingDir = join(dir, "gone", "hyperhive-budget");
+    await withGate((gate, { log }) => {
+      gate.setBudget(9);
+      assert.equal(gate.budgetDailyUsd, 9, "it holds until a restart");
+      assert.ok(
+        log.records.some((record) =>
+          record.level === "error" && /Cannot keep the budget/.test(record.msg)
+        ),
+      );
+    }, { budget: 0.5, budgetFile: missingDir });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("RunGate: N failed turns in a row pause with the reason; a success resets; resume clears", async () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openDatabase } from "../lib/sqlite/open.ts";
-import { EVENT_STORE_MIGRATIONS } from "../lib/events/event_store.ts";
-import { startInProcessHarness } from "./fixtures/in_process_harness.ts";
+import { openDatabase } from "../../lib/sqlite/open.ts";
+import { EVENT_STORE_MIGRATIONS } from "../../lib/events/event_store.ts";
+import { startInProcessHarness } from "../fixtures/in_process_harness.ts";
 
 function modeOf(path: string): number {
   return (Deno.statSync(path).mode ?? 0) & 0o777;
