@@ -96,6 +96,8 @@ export interface HarnessOptions {
   budgetDailyUsd?: number | null;
   /** `--max-failed-turns`: consecutive failed turns that pause the agent (0 = never). */
   maxFailedTurns?: number;
+  /** `--one-message-per-turn`: no turn takes a sender's queued messages together. */
+  oneMessagePerTurn?: boolean;
 }
 
 /** What the harness is given from outside. */
@@ -324,6 +326,7 @@ export async function startHarness(
     continueMarker: new ContinueMarker(join(paths.runtimeDir, "continue-cwd")),
     loginHold,
     gate,
+    oneMessagePerTurn: options.oneMessagePerTurn ?? false,
     log,
     now,
     ...(deps.graceMs !== undefined ? { graceMs: deps.graceMs } : {}),

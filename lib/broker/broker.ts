@@ -21,8 +21,30 @@ export interface Wakeup {
   from: string;
   body: string;
   "sent_at": number;
-  /** Other undelivered messages waiting for the agent, not counting this one. */
+  /** Other undelivered messages waiting for the agent, not counting this one or `more`. */
   unread: number;
+  /**
+   * Asked with `batch`: the same sender's later queued messages, oldest first, claimed with this
+   * one for the same turn and delivered when it ends. Absent or empty: this message alone.
+   */
+  more?: WakeupFollowUp[];
+}
+
+/** A later message of a wake-up's sender, taken into the same turn. */
+export interface WakeupFollowUp {
+  id: number;
+  body: string;
+  "sent_at": number;
+}
+
+/** At most this many messages make one wake-up, the first included. */
+export const WAKEUP_BATCH_MAX_MESSAGES = 50;
+/** Follow-ups join a wake-up while the bodies together stay within this many characters. */
+export const WAKEUP_BATCH_MAX_CHARS = 64 * 1024;
+
+/** Every message id a wake-up carries, the first one first. */
+export function wakeupIds(wakeup: Wakeup): number[] {
+  return [wakeup.id, ...(wakeup.more ?? []).map((message) => message.id)];
 }
 
 /** One agent as the manager's `list_agents` shows it. */
@@ -38,6 +60,12 @@ export interface NextWakeupOptions {
   /** Longest wait for a message, in ms. */
   waitMs: number;
   signal?: AbortSignal;
+  /**
+   * Take the sender's later queued messages into the same wake-up (`Wakeup.more`), as a person
+   * typing three lines while the agent works expects one answer to all three. Off by default,
+   * so a client that marks only `id` delivered never leaves the rest claimed.
+   */
+  batch?: boolean;
 }
 
 /** The broker, as one agent's harness uses it. Every call may reject (a dead broker). */

@@ -124,7 +124,10 @@ export function createBrokerCommands(
     },
     "ping": async () => ({ pong: true, ...(await options.onPing?.()) }),
     "next_wakeup": async (context) => ({
-      wakeup: await broker.nextWakeup(context.agent, waiting(context)),
+      wakeup: await broker.nextWakeup(context.agent, {
+        ...waiting(context),
+        batch: optionalBoolean(context.request, "batch"),
+      }),
     }),
     "mark_delivered": ({ request, agent }) =>
       broker.markDelivered(agent, requireId(request)).then(done),

@@ -139,7 +139,7 @@ export class EmbeddedBroker implements BrokerApi {
     return this.#poll(
       agent,
       options,
-      () => this.#inbox.claimOldest(agent, this.#sec()),
+      () => this.#inbox.claimOldest(agent, this.#sec(), options.batch),
     );
   }
 

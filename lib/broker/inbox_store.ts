@@ -6,7 +6,14 @@
  * takes a held message, and a hold left by a killed broker is released at the next start. The
  * registry knows every agent a message may be sent to.
  */
-import type { AgentSummary, BrokerMessage, Wakeup } from "./broker.ts";
+import {
+  type AgentSummary,
+  type BrokerMessage,
+  type Wakeup,
+  WAKEUP_BATCH_MAX_CHARS,
+  WAKEUP_BATCH_MAX_MESSAGES,
+  type WakeupFollowUp,
+} from "./broker.ts";
 import type { BrokerDb } from "./broker_db.ts";
 
 // Named, not left to a planner without statistics: ("to", delivered_at, id) finds an inbox's
@@ -29,8 +36,11 @@ export class InboxStore {
     return this.#db.run(sql, from, to, body, now).id;
   }
 
-  /** Claim the oldest undelivered message (claimed before or not) and count the others. */
-  claimOldest(agent: string, now: number): Wakeup | null {
+  /**
+   * Claim the oldest undelivered message (claimed before or not) and count the others; with
+   * `batch`, also the same sender's later undelivered messages, within the batch bounds.
+   */
+  claimOldest(agent: string, now: number, batch = false): Wakeup | null {
     // Read first: most looks at an inbox find it empty, and a read takes no write lock.
     const row = this.#db.get<Omit<Wakeup, "unread">>(
       `SELECT id, "from", body, sent_at FROM ${INBOX} WHERE "to" = ? AND delivered_at IS NULL
@@ -39,12 +49,39 @@ export class InboxStore {
     );
     if (!row) return null;
     // Only the agent's own turn loop claims, so nobody can take the row in between.
+    const more = batch ? this.#followUps(agent, row) : [];
+    const ids = [row.id, ...more.map((message) => message.id)];
     this.#db.run(
-      `UPDATE messages SET claimed_at = ? WHERE id = ?`,
+      `UPDATE messages SET claimed_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
       now,
-      row.id,
+      JSON.stringify(ids),
     );
-    return { ...row, unread: this.depth(agent) - 1 };
+    const unread = this.depth(agent) - ids.length;
+    return more.length > 0 ? { ...row, unread, more } : { ...row, unread };
+  }
+
+  /** The sender's later undelivered messages that fit in one wake-up with `first`. */
+  #followUps(
+    agent: string,
+    first: Omit<Wakeup, "unread">,
+  ): WakeupFollowUp[] {
+    const candidates = this.#db.all<WakeupFollowUp>(
+      `SELECT id, body, sent_at FROM ${INBOX} WHERE "to" = ? AND delivered_at IS NULL
+       AND held_at IS NULL AND "from" = ? AND id > ? ORDER BY id LIMIT ?`,
+      agent,
+      first.from,
+      first.id,
+      WAKEUP_BATCH_MAX_MESSAGES - 1,
+    );
+    const taken: WakeupFollowUp[] = [];
+    let chars = first.body.length;
+    for (const message of candidates) {
+      chars += message.body.length;
+      // In order only: a later message never goes ahead of one left for the next turn.
+      if (chars > WAKEUP_BATCH_MAX_CHARS) break;
+      taken.push(message);
+    }
+    return taken;
   }
 
   /** Mark delivered; `missing` when `id` is not a message to `agent`. */

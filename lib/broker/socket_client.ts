@@ -73,6 +73,7 @@ export class SocketBroker implements BrokerApi {
       const request = {
         cmd: "next_wakeup",
         "wait_seconds": waitMs / 1000,
+        ...(options.batch ? { batch: true } : {}),
         ...this.#as(agent),
       };
       const response = await this.#poll(request, waitMs, options.signal);

@@ -61,6 +61,8 @@ Options of run:
                          past it is refused with 429 (default 1000; the hive's is its own flag)
   --keep-warm SECONDS    keep one claude alive between turns, closed after SECONDS idle
                          (default 600; 0 = a fresh claude per turn)
+  --one-message-per-turn one turn per message, even when its sender queued several (by
+                         default a turn takes a sender's queued messages together)
 ${PAGE_EXPOSURE_USAGE}  --help                 this text
 
 Subcommands:
@@ -96,6 +98,8 @@ export interface RunOptions {
   maxFailedTurns: number;
   /** Undelivered messages an inbox of the embedded broker holds. */
   maxQueued: number;
+  /** One turn per message, instead of a sender's queued messages together. */
+  oneMessagePerTurn: boolean;
 }
 
 /** Parse `run`'s flags. */
@@ -115,6 +119,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     "budget-daily-usd": { type: "string" },
     "max-failed-turns": { type: "string", default: "5" },
     "max-queued": { type: "string", default: String(DEFAULT_MAX_QUEUED) },
+    "one-message-per-turn": { type: "boolean", default: false },
   });
   refusePositionals(positionals, "run");
   const role = values.role;
@@ -145,6 +150,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
       "--max-failed-turns",
     ),
     maxQueued: Math.max(1, parseCount(values["max-queued"], "--max-queued")),
+    oneMessagePerTurn: values["one-message-per-turn"],
   };
 }
 
@@ -270,6 +276,7 @@ export async function runAgent(
     allowEmbed: options.exposure.allowEmbed,
     budgetDailyUsd: options.budgetDailyUsd,
     maxFailedTurns: options.maxFailedTurns,
+    oneMessagePerTurn: options.oneMessagePerTurn,
   }, {
     log,
     environment,

@@ -79,7 +79,7 @@ export function createApiRoutes(deps: ApiRoutesDeps): Hono {
       // The wake-up under way is still undelivered in the inbox, but it is not waiting.
       unread: unread === null
         ? snapshot.unread
-        : Math.max(0, unread - (deps.state.workingOnWakeup ? 1 : 0)),
+        : Math.max(0, unread - deps.state.messagesInTurn),
       inbox: inbox ?? [],
       broker_ok: unread !== null,
       current_wake: snapshot.current_wake,

@@ -43,7 +43,7 @@ export class AgentState {
   #lastUsage: TokenUsage | null = null;
   #contextWindow = DEFAULT_CONTEXT_WINDOW;
   #unread = 0;
-  #workingOnWakeup = false;
+  #messagesInTurn = 0;
   #currentWake: { from: string; body: string } | null = null;
 
   constructor(sink: EventSink, now: () => number = Date.now) {
@@ -107,13 +107,13 @@ export class AgentState {
     } as LiveEvent);
   }
 
-  /** Whether the inbox's oldest message is the one a turn is working on (not unread). */
-  get workingOnWakeup(): boolean {
-    return this.#workingOnWakeup;
+  /** How many undelivered inbox messages the turn under way is working on (not unread). */
+  get messagesInTurn(): number {
+    return this.#messagesInTurn;
   }
 
-  setWorkingOnWakeup(working: boolean): void {
-    this.#workingOnWakeup = working;
+  setMessagesInTurn(count: number): void {
+    this.#messagesInTurn = count;
   }
 
   setUnread(unread: number): void {

@@ -5,7 +5,7 @@
  * and "a credential arrived". Waiting states (rate limited, needs login, claude missing) hold
  * wake-ups in the inbox instead of burning them.
  */
-import type { Broker, Wakeup } from "../broker/broker.ts";
+import { type Broker, type Wakeup, wakeupIds } from "../broker/broker.ts";
 import type { AgentState } from "./agent_state.ts";
 import type { Role } from "../config.ts";
 import type { CredentialStore } from "../claude/credentials.ts";
@@ -69,6 +69,11 @@ export interface TurnLoopDeps {
   brokerCountTimeoutMs?: number;
   /** Longest single long-poll of the inbox. */
   wakeWaitMs?: number;
+  /**
+   * One message per turn even when its sender queued more (`--one-message-per-turn`); by
+   * default a turn takes the sender's queued messages together, as one prompt.
+   */
+  oneMessagePerTurn?: boolean;
   /** Rate-limit wait when claude names no reset time. */
   rateLimitBackoffMs?: number;
   /** How often a missing claude is looked for again. */
@@ -199,8 +204,10 @@ export class TurnLoop {
     const wakeup = await this.#nextWakeup(signal);
     if (wakeup === null) return;
     // Its turn already ran; only the broker's record of it failed: record it, never rerun it.
-    if (this.#finished.has(wakeup.id)) {
-      if (!(await this.#markDelivered(wakeup.id))) {
+    // Offered again, a batch may have grown by newer messages: those run on the next pass.
+    const ran = wakeupIds(wakeup).filter((id) => this.#finished.has(id));
+    if (ran.length > 0) {
+      if (!(await this.#markAllDelivered(ran))) {
         await this.#poke.wait(2000, signal);
       }
       return;
@@ -265,6 +272,7 @@ export class TurnLoop {
       const wakeup = await this.#deps.broker.nextWakeup(this.#deps.agent, {
         waitMs: this.#deps.wakeWaitMs ?? 30_000,
         signal: waitSignal,
+        batch: !this.#deps.oneMessagePerTurn,
       });
       if (this.#brokerDown) {
         this.#brokerDown = false;
@@ -288,21 +296,23 @@ export class TurnLoop {
   }
 
   async #handleWakeup(wakeup: Wakeup): Promise<void> {
-    this.#deps.state.setWorkingOnWakeup(true);
+    this.#deps.state.setMessagesInTurn(wakeupIds(wakeup).length);
     try {
       await this.#runWakeup(wakeup);
     } finally {
-      this.#deps.state.setWorkingOnWakeup(false);
+      this.#deps.state.setMessagesInTurn(0);
     }
   }
 
   async #runWakeup(wakeup: Wakeup): Promise<void> {
     const prompt = promptFor(wakeup);
+    // What the page shows as the wake-up: every message of the batch.
+    const body = bodyOf(wakeup);
     const first = await this.#runTurn({
       purpose: "wake",
       prompt,
       wakeFrom: wakeup.from,
-      body: wakeup.body,
+      body,
       unread: wakeup.unread,
     });
     let last = first;
@@ -312,7 +322,7 @@ export class TurnLoop {
         purpose: "retry",
         prompt,
         wakeFrom: wakeup.from,
-        body: wakeup.body,
+        body,
         unread: wakeup.unread,
       });
     } else if (first.resultKind === "prompt_too_long" && !first.cancelled) {
@@ -328,14 +338,22 @@ export class TurnLoop {
           purpose: "retry",
           prompt,
           wakeFrom: wakeup.from,
-          body: wakeup.body,
+          body,
           unread: wakeup.unread,
         });
       }
     }
     if (last.hold) return;
-    this.#finished.add(wakeup.id);
-    await this.#markDelivered(wakeup.id);
+    const ids = wakeupIds(wakeup);
+    for (const id of ids) this.#finished.add(id);
+    await this.#markAllDelivered(ids);
+  }
+
+  /** Mark each of `ids` delivered; false when any mark failed (each is logged). */
+  async #markAllDelivered(ids: readonly number[]): Promise<boolean> {
+    let all = true;
+    for (const id of ids) all = (await this.#markDelivered(id)) && all;
+    return all;
   }
 
   /** Mark a finished wake-up delivered; false (logged, retried when offered again) on failure. */
@@ -524,10 +542,26 @@ export class TurnLoop {
   }
 }
 
-/** The prompt for a wake-up: who sent what, and how many more wait. */
+/**
+ * The prompt for a wake-up: who sent what, and how many more wait. Several messages of one
+ * sender read as one numbered list, oldest first, so the agent answers them together.
+ */
 export function promptFor(wakeup: Wakeup): string {
   const pending = wakeup.unread > 0
     ? `\n\n(${wakeup.unread} more pending)`
     : "";
-  return `Message from ${wakeup.from}:\n\n${wakeup.body}${pending}`;
+  const count = 1 + (wakeup.more?.length ?? 0);
+  const heading = count === 1
+    ? `Message from ${wakeup.from}:`
+    : `${count} messages from ${wakeup.from}, oldest first:`;
+  return `${heading}\n\n${bodyOf(wakeup)}${pending}`;
+}
+
+/** A wake-up's text: its one body, or its messages numbered `(1)`, `(2)`, … */
+function bodyOf(wakeup: Wakeup): string {
+  const more = wakeup.more ?? [];
+  if (more.length === 0) return wakeup.body;
+  return [wakeup.body, ...more.map((message) => message.body)]
+    .map((body, index) => `(${index + 1}) ${body}`)
+    .join("\n\n");
 }

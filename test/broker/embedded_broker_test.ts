@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { openEmbeddedBroker } from "../../lib/broker/embedded_broker.ts";
+import {
+  WAKEUP_BATCH_MAX_CHARS,
+  WAKEUP_BATCH_MAX_MESSAGES,
+} from "../../lib/broker/broker.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
 import { delay } from "./broker_fixture.ts";
 
@@ -212,6 +216,69 @@ Deno.test("a wake-up claimed by a harness killed mid-turn is offered again once,
       assert.equal(await reopened.nextWakeup("a", { waitMs: 0 }), null);
     } finally {
       await reopened.close();
+    }
+  });
+});
+
+Deno.test("a batched wake-up takes the sender's later queued messages in order, within its bounds", async () => {
+  await withDir(async (db) => {
+    const broker = openEmbeddedBroker(db, {
+      log: createMemoryLogger(),
+      schedule: false,
+    });
+    try {
+      await broker.addAgent("a");
+      await broker.send("operator", "a", "one");
+      await broker.send("bob", "a", "from bob");
+      await broker.send("operator", "a", "two");
+      await broker.send("operator", "a", "three");
+      const plain = await broker.nextWakeup("a", { waitMs: 0 });
+      assert.deepEqual([plain?.body, plain?.more, plain?.unread], [
+        "one",
+        undefined,
+        3,
+      ]);
+      const batch = await broker.nextWakeup("a", { waitMs: 0, batch: true });
+      assert.equal(batch?.id, plain?.id, "the same oldest message");
+      assert.deepEqual(
+        [batch?.body, batch?.more?.map((m) => m.body), batch?.unread],
+        ["one", ["two", "three"], 1],
+      );
+      // Claimed for the turn: recv leaves them; a crash offers the same batch again.
+      assert.deepEqual(await drain(broker, "a"), [["bob", "from bob"]]);
+      const again = await broker.nextWakeup("a", { waitMs: 0, batch: true });
+      assert.deepEqual(
+        [again?.id, again?.more?.map((m) => m.id)],
+        [batch?.id, batch?.more?.map((m) => m.id)],
+      );
+      for (const id of [batch!.id, ...batch!.more!.map((m) => m.id)]) {
+        await broker.markDelivered("a", id);
+      }
+      assert.equal(await broker.nextWakeup("a", { waitMs: 0 }), null);
+
+      // At most WAKEUP_BATCH_MAX_MESSAGES messages, and never past the character bound.
+      for (let i = 0; i < WAKEUP_BATCH_MAX_MESSAGES + 5; i++) {
+        await broker.send("operator", "a", `m${i}`);
+      }
+      const full = await broker.nextWakeup("a", { waitMs: 0, batch: true });
+      assert.equal(1 + full!.more!.length, WAKEUP_BATCH_MAX_MESSAGES);
+      assert.equal(full!.unread, 5);
+      await broker.recv("a", { waitMs: 0 });
+      for (const id of [full!.id, ...full!.more!.map((m) => m.id)]) {
+        await broker.markDelivered("a", id);
+      }
+      const big = "x".repeat(WAKEUP_BATCH_MAX_CHARS / 2 + 1);
+      await broker.send("operator", "a", big);
+      await broker.send("operator", "a", big);
+      await broker.send("operator", "a", "small");
+      const bounded = await broker.nextWakeup("a", { waitMs: 0, batch: true });
+      assert.deepEqual(
+        [bounded?.body.length, bounded?.more, bounded?.unread],
+        [big.length, undefined, 2],
+        "the next big one does not fit, and the small one does not jump it",
+      );
+    } finally {
+      await broker.close();
     }
   });
 });

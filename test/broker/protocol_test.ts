@@ -110,6 +110,42 @@ for (const transport of TRANSPORTS) {
             ok: true,
             wakeup: null,
           });
+          // Asked with batch, one wake-up carries the sender's later messages; others wait.
+          await a({ cmd: "send", to: "b", body: "three" });
+          await a({ cmd: "send", to: "b", body: "four" });
+          await b({ cmd: "send", to: "b", body: "five", from: "cron" });
+          const batch = await b({ cmd: "next_wakeup", batch: true }) as {
+            wakeup: {
+              id: number;
+              body: string;
+              unread: number;
+              more: { id: number; body: string }[];
+            };
+          };
+          assert.deepEqual(
+            [
+              batch.wakeup.body,
+              batch.wakeup.more.map((m) => m.body),
+              batch.wakeup.unread,
+            ],
+            ["three", ["four"], 1],
+          );
+          for (const id of [batch.wakeup.id, batch.wakeup.more[0]!.id]) {
+            await b({ cmd: "mark_delivered", id });
+          }
+          const cron = await b({ cmd: "next_wakeup", batch: true }) as {
+            wakeup: { id: number; body: string; more?: unknown };
+          };
+          assert.deepEqual([cron.wakeup.body, cron.wakeup.more], [
+            "five",
+            undefined,
+          ]);
+          await b({ cmd: "mark_delivered", id: cron.wakeup.id });
+          await expectError(
+            b({ cmd: "next_wakeup", batch: "yes" }),
+            "invalid",
+            /"batch"/,
+          );
           await expectError(
             b({ cmd: "next_wakeup", wait_seconds: 181 }),
             "invalid",

@@ -21,6 +21,7 @@ Deno.test("parseRunArgs() with no flags gives SPEC §2's defaults", () => {
     maxFailedTurns: 5,
     maxQueued: 1000,
     keepWarmSeconds: 600,
+    oneMessagePerTurn: false,
   });
 });
 
@@ -62,6 +63,7 @@ Deno.test("parseRunArgs() reads every run flag", () => {
       "0",
       "--max-queued",
       "50",
+      "--one-message-per-turn",
     ]),
     {
       role: "manager",
@@ -83,6 +85,7 @@ Deno.test("parseRunArgs() reads every run flag", () => {
       maxFailedTurns: 3,
       keepWarmSeconds: 0,
       maxQueued: 50,
+      oneMessagePerTurn: true,
     },
   );
 });

@@ -208,3 +208,35 @@ Deno.test("unread counts messages waiting behind the turn, not the one it works 
     await harness.stop();
   }
 });
+
+Deno.test("messages an operator sends while a turn runs are the next turn's one prompt, oldest first", async () => {
+  const harness = await startInProcessHarness({
+    claude: join(FAKES, "hang.sh"),
+    graceMs: 200,
+  });
+  try {
+    await postJson(harness, "/api/send", { body: "first" });
+    await waitForHistory(harness, (event) => event.kind === "stream");
+    await postJson(harness, "/api/send", { body: "second" });
+    await postJson(harness, "/api/send", { body: "third" });
+    assert.equal((await postJson(harness, "/api/cancel")).status, 200);
+    const isNext = (event: Record<string, unknown>) =>
+      event.kind === "turn_start" && event.body !== "first";
+    const events = await waitForHistory(harness, isNext);
+    const next = events.find(isNext)!;
+    assert.equal(next.body, "(1) second\n\n(2) third");
+    assert.equal(next.unread, 0);
+    const during = await (await harness.app.request("/api/state")).json();
+    assert.equal(during.unread, 0, "both are the turn's, neither waits");
+    await postJson(harness, "/api/cancel");
+    await waitForHistory(
+      harness,
+      (event) =>
+        event.kind === "turn_end" && Number(event.seq) > Number(next.seq),
+    );
+    const state = await (await harness.app.request("/api/state")).json();
+    assert.equal(state.unread, 0, "both were delivered with that turn");
+  } finally {
+    await harness.stop();
+  }
+});

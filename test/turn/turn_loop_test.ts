@@ -25,10 +25,15 @@ class FakeBroker implements Broker {
   queue: Wakeup[] = [];
   delivered: number[] = [];
   counts: "answer" | "hang" = "answer";
+  /** Whether the loop asked for batches. */
+  batchAsked: boolean | undefined;
+  /** This many marks fail (a broker whose store fails) before they work again. */
+  failingMarks = 0;
   async nextWakeup(
     _agent: string,
-    options: { waitMs: number; signal?: AbortSignal },
+    options: { waitMs: number; signal?: AbortSignal; batch?: boolean },
   ): Promise<Wakeup | null> {
+    this.batchAsked = options.batch;
     const next = this.queue.find((wakeup) =>
       !this.delivered.includes(wakeup.id)
     );
@@ -43,6 +48,10 @@ class FakeBroker implements Broker {
     return null;
   }
   markDelivered(_agent: string, id: number) {
+    if (this.failingMarks > 0) {
+      this.failingMarks--;
+      return Promise.reject(new Error("disk I/O error"));
+    }
     this.delivered.push(id);
     return Promise.resolve();
   }
@@ -130,6 +139,7 @@ async function setup(
   script: Record<string, unknown>[][],
   broker = new FakeBroker(),
   gate?: TurnLoopDeps["gate"],
+  extra: Partial<TurnLoopDeps> = {},
 ) {
   const dir = await Deno.makeTempDir();
   const events: LiveEvent[] = [];
@@ -166,6 +176,7 @@ async function setup(
     now: () => now,
     brokerCountTimeoutMs: 50,
     rateLimitBackoffMs: 60_000,
+    ...extra,
   });
   const stop = new AbortController();
   const running = loop.run(stop.signal);
@@ -216,6 +227,63 @@ Deno.test("a wake-up is delivered after its turn, with the prompt naming sender 
   t.broker.queue.push(wake(2));
   await t.until(() => t.broker.delivered.length === 2);
   assert.ok(t.prompts[1]!.args.includes("--continue"));
+  await t.stop();
+});
+
+Deno.test("a sender's queued messages run as one turn, numbered oldest first, and are all delivered", async () => {
+  const t = await setup([]);
+  t.broker.queue.push({
+    ...wake(1, "fix the build", 1),
+    more: [{ id: 2, body: "and the tests", sent_at: 0 }],
+  });
+  await t.until(() => t.broker.delivered.length === 2);
+  assert.equal(t.broker.batchAsked, true);
+  assert.deepEqual(t.broker.delivered, [1, 2]);
+  assert.equal(t.prompts.length, 1, "one turn for both");
+  assert.equal(
+    t.prompts[0]!.stdinText,
+    "2 messages from operator, oldest first:\n\n(1) fix the build\n\n(2) and the tests\n\n(1 more pending)",
+  );
+  const start = t.events.find((event) => event.kind === "turn_start");
+  assert.match(JSON.stringify(start), /\(2\) and the tests/);
+  assert.equal(t.rows.length, 1);
+  await t.stop();
+});
+
+Deno.test("--one-message-per-turn asks the broker for one message at a time", async () => {
+  const t = await setup([], new FakeBroker(), undefined, {
+    oneMessagePerTurn: true,
+  });
+  t.broker.queue.push(wake(1, "one"), wake(2, "two"));
+  await t.until(() => t.broker.delivered.length === 2);
+  assert.equal(t.broker.batchAsked, false);
+  assert.equal(t.prompts.length, 2);
+  await t.stop();
+});
+
+Deno.test("a batch whose marks failed is marked when offered again, not rerun; a message that joined it runs next", async () => {
+  const broker = new FakeBroker();
+  broker.failingMarks = 2;
+  const t = await setup([], broker);
+  broker.queue.push({
+    ...wake(1, "one"),
+    more: [{ id: 2, body: "two", sent_at: 0 }],
+  });
+  await t.until(() => t.prompts.length === 1 && broker.failingMarks === 0);
+  // The broker offers the claimed batch again, grown by a message sent since.
+  broker.queue[0] = {
+    ...wake(1, "one"),
+    more: [{ id: 2, body: "two", sent_at: 0 }, {
+      id: 3,
+      body: "three",
+      sent_at: 0,
+    }],
+  };
+  broker.queue.push(wake(3, "three"));
+  await t.until(() => broker.delivered.length === 3);
+  assert.deepEqual(broker.delivered, [1, 2, 3]);
+  assert.equal(t.prompts.length, 2, "one turn for the batch, one for three");
+  assert.equal(t.prompts[1]!.stdinText, "Message from operator:\n\nthree");
   await t.stop();
 });
 
