@@ -149,16 +149,17 @@ Deno.test({
       args: [...CHROMIUM_ARGS],
     });
     try {
-      const start = (name: string, apiUrl: string) =>
+      const start = (name: string, apiUrl: string, args: string[] = []) =>
         startHarnessProcess({
           apiUrl,
           name,
-          args: ["--hive-socket", join(socketDir, name, "mcp.sock")],
+          args: ["--hive-socket", join(socketDir, name, "mcp.sock"), ...args],
         }).then((harness) => (harnesses.push(harness), harness));
       const [alice, bob, carol] = await Promise.all([
         start("alice", aliceApi.url),
         start("bob", bobApi.url),
-        start("carol", carolApi.url),
+        // Six jobs queued at once would share one turn: carol's breaker needs a turn each.
+        start("carol", carolApi.url, ["--one-message-per-turn"]),
       ]);
       const page = await browser.newPage({
         viewport: { width: 1280, height: 900 },
