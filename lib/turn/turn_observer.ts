@@ -42,6 +42,8 @@ export class TurnObserver implements InvocationObservations {
   compactFailed = false;
   sessionId: string | null = null;
   #lastMessageId: string | null = null;
+  /** The CLI says "Not logged in" on its assistant line and again on its result line: one signal. */
+  #loginSignalled = false;
 
   /** Look at one stream-json object; returns the signals it carries. */
   observe(line: Record<string, unknown>): TurnSignal[] {
@@ -169,6 +171,8 @@ export class TurnObserver implements InvocationObservations {
     this.apiErrorText ??= text;
     const errorCode = stringOf(line.error) ?? "";
     if (errorCode === "authentication_failed" || NOT_LOGGED_IN.test(text)) {
+      if (this.#loginSignalled) return;
+      this.#loginSignalled = true;
       signals.push({ kind: "login_required", text });
     } else if (
       errorCode === "rate_limit" || line.api_error_status === 429 ||
