@@ -87,13 +87,23 @@ export function openEnding(): TurnEnding {
 
 const PROMPT_TOO_LONG = /prompt is too long/i;
 
+/**
+ * What a result line says: its `result` text, else its `errors` (an error subtype such as
+ * `error_max_budget_usd` carries `errors: ["Reached maximum budget ($0.025)"]` and no `result`).
+ */
+function resultTextOf(result: Record<string, unknown> | null): string | null {
+  if (typeof result?.result === "string") return result.result;
+  const errors = Array.isArray(result?.errors)
+    ? result.errors.filter((error) => typeof error === "string" && error !== "")
+    : [];
+  return errors.length > 0 ? errors.join("; ") : null;
+}
+
 /** Classify a turn by SPEC §7's rules: `ok` only on exit 0 with a non-error result line. */
 export function classifyTurn(
   ending: TurnEnding,
 ): { result_kind: ResultKind; note: string | null } {
-  const resultText = typeof ending.result?.result === "string"
-    ? ending.result.result
-    : null;
+  const resultText = resultTextOf(ending.result);
   const isError = ending.result?.is_error === true;
   // A cancelled turn is the operator's doing, whatever claude printed on its way out (SPEC §6).
   if (ending.cancelled) {

@@ -33,6 +33,12 @@ export interface RunGateSnapshot {
   "max_failed_turns": number;
 }
 
+/** What a turn may still spend today; see {@linkcode RunGate.runBudget}. */
+export interface RunBudget {
+  remainingUsd: number;
+  period: string;
+}
+
 /** Options for {@linkcode RunGate}. */
 export interface RunGateOptions {
   /** The `hyperhive-paused` file. */
@@ -175,10 +181,17 @@ export class RunGate {
     this.#changed();
   }
 
-  /** What is left of today's budget, or null when there is none. */
-  remainingUsd(): number | null {
+  /**
+   * What is left of today's budget, and the period it was measured in (the cap and the UTC day:
+   * a warm claude capped with it is replaced when either changes); null without a budget.
+   */
+  runBudget(): RunBudget | null {
     if (this.#budget === null) return null;
-    return Math.max(0, this.#budget - this.#options.spend.current().cost_usd);
+    const { spend } = this.#options;
+    return {
+      remainingUsd: Math.max(0, this.#budget - spend.current().cost_usd),
+      period: `${this.#budget} USD until ${spend.nextDayStart()}`,
+    };
   }
 
   /**

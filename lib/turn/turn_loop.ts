@@ -59,7 +59,7 @@ export interface TurnLoopDeps {
   /** Keeps a wake-up refused for "not logged in" waiting across restarts. */
   loginHold?: LoginHold;
   /** Pause, budget and circuit breaker (SPEC §11); none: turns always may start. */
-  gate?: Pick<RunGate, "hold" | "holdWaitMs" | "remainingUsd">;
+  gate?: Pick<RunGate, "hold" | "holdWaitMs" | "runBudget">;
   log: Logger;
   now?: () => number;
   monotonic?: () => number;
@@ -417,6 +417,7 @@ export class TurnLoop {
       const stale = this.#credentialsVersion !== credentialsAtStart;
       hold = this.#onSignal(signal, stale) || hold;
     };
+    const budget = deps.gate?.runBudget() ?? null;
     const { ending, observer, durationMs, costUsd, fault } = await this
       .#runner.run({
         command: located.path ?? "claude",
@@ -431,7 +432,8 @@ export class TurnLoop {
         },
         files: deps.files,
         allowedTools: deps.allowedTools,
-        maxBudgetUsd: deps.gate?.remainingUsd() ?? null,
+        maxBudgetUsd: budget?.remainingUsd ?? null,
+        budgetPeriod: budget?.period ?? null,
       }, {
         spawn: deps.spawn,
         emit: deps.emit,

@@ -60,6 +60,12 @@ export interface InvocationRequest {
   allowedTools: readonly string[];
   /** What is left of today's budget: passed as `--max-budget-usd` so one turn cannot run far over. */
   maxBudgetUsd?: number | null;
+  /**
+   * The cap and UTC day `maxBudgetUsd` was measured against (null without a budget). The CLI
+   * counts `--max-budget-usd` over a process's whole life, so a warm claude's cap stays true
+   * only while this does not change.
+   */
+  budgetPeriod?: string | null;
 }
 
 /** What came of one invocation. */
@@ -104,7 +110,8 @@ export function claudeArgs(
     request.files.mcpConfig,
     "--strict-mcp-config",
     `--allowedTools=${request.allowedTools.join(",")}`,
-    ...(request.maxBudgetUsd != null
+    // The CLI refuses a cap of 0; the run gate holds a turn with nothing left anyway.
+    ...(request.maxBudgetUsd != null && request.maxBudgetUsd > 0
       ? ["--max-budget-usd", String(request.maxBudgetUsd)]
       : []),
   ];

@@ -7,6 +7,11 @@
  * fails with a `fault` the loop re-runs once on a fresh claude. Idle `keepWarmMs`, it is closed;
  * the next turn starts cold with `--continue`. A changed environment (a new credential) or a new
  * session ends it too.
+ *
+ * With a daily budget, a claude starts with what is left of it as `--max-budget-usd`. The CLI
+ * counts that cap against everything the process spends in its life (not this turn, not the
+ * session's saved total), which is exactly today's remaining budget as long as the cap and the
+ * day stay the same: so a claude is replaced when the budget is changed or a UTC day begins.
  */
 import { type LiveEvent, streamEvent } from "../wire/events.ts";
 import { noteEvent } from "../events/note_event.ts";
@@ -54,6 +59,8 @@ interface Running {
   cost: ProcessCost;
   /** Why it is being ended, once it is. */
   retiring: string | null;
+  /** The budget period its `--max-budget-usd` was measured in. */
+  budgetPeriod: string | null;
 }
 
 /** Keeps one claude warm and runs every turn on it. */
@@ -117,6 +124,11 @@ export class WarmTurnRunner implements TurnRunner {
       if (current !== null && !current.warm.alive) this.#running = null;
       else if (current !== null && current.warm.configKey !== key) {
         await this.#retire("its settings or credentials changed");
+      } else if (
+        current !== null &&
+        current.budgetPeriod !== (request.budgetPeriod ?? null)
+      ) {
+        await this.#retire("the daily budget or its day changed");
       } else if (current !== null && !request.continueSession) {
         await this.#retire("a new session starts");
       }
@@ -170,11 +182,9 @@ export class WarmTurnRunner implements TurnRunner {
   ): Running {
     const child = options.spawn({
       command: request.command,
-      // No --max-budget-usd: the CLI checks it against the session's running total for the
-      // whole life of the process, so today's remainder at spawn would be wrong by the next
-      // turn. The run gate still refuses turns over budget.
+      // Today's remainder as the cap of the process's whole life: see the module doc.
       args: [
-        ...claudeArgs({ ...request, maxBudgetUsd: null }),
+        ...claudeArgs(request),
         "--input-format",
         "stream-json",
       ],
@@ -195,6 +205,7 @@ export class WarmTurnRunner implements TurnRunner {
       warm: undefined as unknown as WarmClaude,
       cost,
       retiring: null,
+      budgetPeriod: request.budgetPeriod ?? null,
     };
     running.warm = new WarmClaude(child, {
       model: request.model,

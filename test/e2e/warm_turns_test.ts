@@ -253,6 +253,47 @@ Deno.test("--keep-warm 0 runs a fresh claude per turn, and its rows hold per-tur
   }, { args: ["--keep-warm", "0"] });
 });
 
+Deno.test("a warm claude is capped by what is left of today's budget: the turn that would pass it makes no further call, and a raised budget runs on a fresh claude", async () => {
+  // 100,000 input tokens cost $0.01 at the CLI's price for the scripted model.
+  const call = { "input_tokens": 100_000, "output_tokens": 10 };
+  const api = startScriptedApi({
+    script: [
+      text("one", call),
+      text("two", call),
+      toolCalls([{ name: "Bash", input: { command: "true" } }], call),
+    ],
+    fallback: text("fine", call),
+  });
+  await withHarness(api, async (harness) => {
+    const first = await turn(harness, "one", 1);
+    const warm = (await claudeOf(harness))!;
+    const second = await turn(harness, "two", 2);
+    assert.deepEqual([first.result_kind, second.result_kind], ["ok", "ok"]);
+    assert.equal((await claudeOf(harness))!.pid, warm.pid);
+    const callsBefore = api.requests.length;
+    // $0.02 spent, $0.005 left: the third turn's first call takes the process to $0.03, and the
+    // CLI stops there instead of sending the tool's result back for another call.
+    const third = await turn(harness, "three", 3);
+    assert.equal(third.result_kind, "failed");
+    assert.equal(third.note, "Reached maximum budget ($0.025)");
+    assert.equal(api.requests.length, callsBefore + 1, "one call, not two");
+    assert.equal(third.cost_usd, first.cost_usd, "the one call it made");
+    await waitForState(harness, (state) => state.status === "over_budget");
+    await harness.post("/api/send", { body: "four" });
+    assert.equal(
+      (await harness.post("/api/budget", { daily_usd: 1 })).status,
+      200,
+    );
+    const fourth = await rowNumber(harness, 4);
+    assert.equal(fourth.result_kind, "ok");
+    assert.notEqual(
+      (await claudeOf(harness))!.pid,
+      warm.pid,
+      "a new cap needs a new claude",
+    );
+  }, { args: ["--budget-daily-usd", "0.025"] });
+});
+
 Deno.test("an idle warm claude is closed after --keep-warm; the next wake-up starts cold with --continue", async () => {
   const api = startScriptedApi({ fallback: text("ok") });
   await withHarness(api, async (harness) => {

@@ -67,6 +67,20 @@ Deno.test("classifyTurn() follows SPEC §7: ok only on exit 0 with a result line
       "max turns",
     ],
     [
+      "a spend cap reached: errors, no result text (real CLI line)",
+      {
+        exitCode: null,
+        result: {
+          type: "result",
+          subtype: "error_max_budget_usd",
+          is_error: true,
+          errors: ["Reached maximum budget ($0.025)"],
+        },
+      },
+      "failed",
+      "Reached maximum budget ($0.025)",
+    ],
+    [
       "result is_error true without text",
       { result: { type: "result", is_error: true } },
       "failed",

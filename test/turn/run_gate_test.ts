@@ -91,7 +91,8 @@ Deno.test("RunGate: today's recorded cost at the budget holds turns; raising it 
     rows.push(costing(0.3, NOON - 3_600_000));
     rows.push(costing(5, NOON - 13 * 3_600_000)); // yesterday: not counted
     assert.equal(gate.hold(), null);
-    assert.equal(gate.remainingUsd(), 0.2);
+    const before = gate.runBudget();
+    assert.equal(before?.remainingUsd, 0.2);
     const row = costing(0.25, NOON);
     rows.push(row);
     spend.add(row);
@@ -102,16 +103,24 @@ Deno.test("RunGate: today's recorded cost at the budget holds turns; raising it 
       hold!.detail,
       /raise the budget, or wait for the next UTC day/,
     );
-    assert.equal(gate.remainingUsd(), 0);
+    assert.equal(gate.runBudget()?.remainingUsd, 0);
+    assert.equal(
+      gate.runBudget()?.period,
+      before?.period,
+      "same cap, same day",
+    );
     gate.setBudget(1);
+    assert.notEqual(gate.runBudget()?.period, before?.period, "a new cap");
     assert.equal(gate.hold(), null);
     gate.setBudget(0.5);
     assert.equal(gate.hold()?.status, "over_budget");
     assert.ok(gate.holdWaitMs() <= 5000, "a held loop looks again soon");
+    const yesterday = gate.runBudget()?.period;
     clock.now = Date.UTC(2027, 0, 16, 0, 0, 1);
     assert.equal(gate.hold(), null, "a new UTC day starts from zero");
+    assert.notEqual(gate.runBudget()?.period, yesterday, "a new day");
     gate.setBudget(null);
-    assert.equal(gate.remainingUsd(), null);
+    assert.equal(gate.runBudget(), null);
     assert.throws(() => gate.setBudget(-1), RangeError);
   }, { budget: 0.5 });
 });

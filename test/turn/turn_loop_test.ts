@@ -414,7 +414,7 @@ Deno.test("a held gate (paused, over budget) leaves wake-ups in the inbox; lifte
   const gate = {
     hold: () => hold,
     holdWaitMs: () => 10_000,
-    remainingUsd: () => 0.25,
+    runBudget: () => ({ remainingUsd: 0.25, period: "0.5 USD until 1" }),
   };
   const t = await setup([], new FakeBroker(), gate);
   t.broker.queue.push(wake(1, "first"), wake(2, "second"));

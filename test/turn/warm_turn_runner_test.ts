@@ -168,6 +168,58 @@ Deno.test("WarmTurnRunner runs turns on one process and gives each its own cost"
   assert.equal(children[0]!.stopped, false, "closed by ending its input");
 });
 
+Deno.test("WarmTurnRunner caps a claude with today's remaining budget and replaces it when the cap or the day changes", async () => {
+  const { runner, options, children, spawned, events } = setup(answerer(0.1));
+  const capOf = (request: SpawnRequest) => {
+    const at = request.args.indexOf("--max-budget-usd");
+    return at < 0 ? null : request.args[at + 1];
+  };
+  try {
+    const day1 = "0.5 USD until 1";
+    await runner.run(
+      { ...REQUEST, maxBudgetUsd: 0.5, budgetPeriod: day1 },
+      options,
+    );
+    // The CLI counts the cap over the process's life: 0.4 left now is the same cap, kept.
+    await runner.run(
+      { ...REQUEST, maxBudgetUsd: 0.4, budgetPeriod: day1 },
+      options,
+    );
+    assert.equal(children.length, 1, "same cap, same day: the same claude");
+    assert.deepEqual(spawned.map(capOf), ["0.5"]);
+    await runner.run({
+      ...REQUEST,
+      maxBudgetUsd: 1.7,
+      budgetPeriod: "2 USD until 1",
+    }, options);
+    await runner.run({
+      ...REQUEST,
+      maxBudgetUsd: 2,
+      budgetPeriod: "2 USD until 2",
+    }, options);
+    await runner.run(
+      { ...REQUEST, maxBudgetUsd: null, budgetPeriod: null },
+      options,
+    );
+    assert.deepEqual(spawned.map(capOf), ["0.5", "1.7", "2", null]);
+    assert.deepEqual(children.map((child) => child.stopped), [
+      false,
+      false,
+      false,
+      false,
+    ], "each closed by ending its input");
+    assert.ok(
+      events.some((event) =>
+        event.kind === "note" &&
+        /ended: the daily budget or its day changed/.test(String(event.text))
+      ),
+      JSON.stringify(events),
+    );
+  } finally {
+    await runner.close();
+  }
+});
+
 Deno.test("WarmTurnRunner switches the model with set_model before the turn's user line", async () => {
   const { runner, options, children } = setup(answerer(0.1));
   try {
