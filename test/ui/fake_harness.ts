@@ -35,8 +35,13 @@ export interface FakeHarness {
   dropClients(): void;
   /** Start a new boot: seqs go on, but replay across it is refused (the page must reset). */
   newBoot(): void;
-  /** Answer POSTs to `path` with this status and body. */
-  answerPost(path: string, status: number, body: Record<string, unknown>): void;
+  /** Answer POSTs to `path` with this status and body, once `until` settles when given. */
+  answerPost(
+    path: string,
+    status: number,
+    body: Record<string, unknown>,
+    until?: Promise<unknown>,
+  ): void;
   /** Wait until some stream is connected. */
   waitForClient(): Promise<void>;
   close(): Promise<void>;
@@ -52,7 +57,11 @@ export function startFakeHarness(
   const clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
   const postAnswers = new Map<
     string,
-    { status: number; body: Record<string, unknown> }
+    {
+      status: number;
+      body: Record<string, unknown>;
+      until: Promise<unknown> | undefined;
+    }
   >();
   let seq = 0;
   let bootFirstSeq = 1;
@@ -99,8 +108,8 @@ export function startFakeHarness(
       fake.dropClients();
       bootFirstSeq = seq + 1;
     },
-    answerPost(path, status, body) {
-      postAnswers.set(path, { status, body });
+    answerPost(path, status, body, until) {
+      postAnswers.set(path, { status, body, until });
     },
     waitForClient() {
       return clients.size > 0
@@ -181,7 +190,10 @@ export function startFakeHarness(
     const body = text === "" ? {} : JSON.parse(text) as Record<string, unknown>;
     fake.posts.push({ path: c.req.path, body });
     const answer = postAnswers.get(c.req.path);
-    if (answer) return c.json(answer.body, answer.status as 200);
+    if (answer) {
+      await answer.until;
+      return c.json(answer.body, answer.status as 200);
+    }
     return c.json({ ok: true });
   });
   app.onError((error, c) => {

@@ -167,7 +167,7 @@ Deno.test({
       );
 
       await t.step(
-        "the composer grows, keeps its draft across reloads, recalls the last message, and its feedback does not go stale",
+        "the composer grows, keeps its draft across reloads, recalls the last message, keeps a line typed during a send, and its feedback does not go stale",
         async () => {
           const fake = startFakeHarness();
           fake.answerPost("/api/compact", 409, { error: "a turn is running" });
@@ -203,6 +203,23 @@ Deno.test({
             await page.reload();
             await box.waitFor();
             assert.equal(await box.inputValue(), "deploy the fix");
+            // A line typed while a send is on its way is not wiped when the send succeeds.
+            const { promise: sendAnswered, resolve: answerSend } = Promise
+              .withResolvers<void>();
+            fake.answerPost("/api/send", 200, { ok: true }, sendAnswered);
+            await box.fill("ship it");
+            await box.press("Enter");
+            while (
+              fake.posts.filter((post) => post.body.body === "ship it")
+                .length === 0
+            ) {
+              await settle(page);
+            }
+            await box.fill("and tell me when it is out");
+            answerSend();
+            await page.locator("#composer-feedback").filter({ hasText: "sent" })
+              .waitFor();
+            assert.equal(await box.inputValue(), "and tell me when it is out");
             await box.fill("");
             await page.getByRole("button", { name: "Compact" }).click();
             const refusal = page.getByRole("alert").filter({

@@ -46,7 +46,10 @@ export function ComposerView(
   const [error, setError] = useState<string | null>(null);
   const [info, setInfo] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  // What the box holds now, for an action that finishes after the user typed on.
+  const latest = useRef(text);
   const setText = (value: string) => {
+    latest.current = value;
     setTextState(value);
     write(storage, DRAFT_KEY, value);
   };
@@ -73,7 +76,8 @@ export function ComposerView(
 
   const act = async (
     action: Parameters<ComposerViewProps["run"]>[0],
-    clear: boolean,
+    /** The composer text the action came from (cleared once it worked); null for a button. */
+    submitted: string | null,
   ) => {
     setPending(true);
     setError(null);
@@ -81,7 +85,8 @@ export function ComposerView(
     const failure = await run(action);
     setPending(false);
     if (failure !== null) return setError(failure);
-    if (clear) setText("");
+    // Only what was sent goes: a line typed while the request was on its way stays.
+    if (submitted !== null && latest.current === submitted) setText("");
     if (action.kind === "send") write(storage, LAST_KEY, action.body);
     setInfo(
       action.kind === "send"
@@ -107,7 +112,7 @@ export function ComposerView(
         setError(null);
         return setText("");
       default:
-        return act(action, true);
+        return act(action, text);
     }
   };
 
@@ -187,7 +192,7 @@ export function ComposerView(
         <button
           type="button"
           disabled={!busy}
-          onClick={() => act({ kind: "cancel" }, false)}
+          onClick={() => act({ kind: "cancel" }, null)}
           title="stop the running turn"
         >
           Cancel turn
@@ -195,7 +200,7 @@ export function ComposerView(
         <button
           type="button"
           disabled={busy}
-          onClick={() => act({ kind: "compact" }, false)}
+          onClick={() => act({ kind: "compact" }, null)}
           title="compact the context (when idle)"
         >
           Compact
@@ -203,7 +208,7 @@ export function ComposerView(
         <button
           type="button"
           disabled={newSessionPending}
-          onClick={() => act({ kind: "new-session" }, false)}
+          onClick={() => act({ kind: "new-session" }, null)}
           title="run the next turn without --continue"
         >
           {newSessionPending ? "New session next" : "New session"}
