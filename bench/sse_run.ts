@@ -38,7 +38,12 @@ export interface SseRunResult {
   p50Ms: number;
   p99Ms: number;
   server: Record<string, unknown>;
+  /** Every reading client saw the end marker. */
   clientsDone: boolean;
+  /** The clients reported at all (each saw the end or was closed): `missing` means something. */
+  clientsReported: boolean;
+  /** Reading clients the server closed before the end marker. */
+  closedEarly: number;
   /** The server's RSS when it was ready, before any client. */
   readyRss: number;
 }
@@ -49,6 +54,7 @@ interface ClientReport {
   gaps: number;
   duplicates: number;
   sawEnd: boolean;
+  closedEarly: boolean;
 }
 
 /** Run one server/clients pair and tear both down. */
@@ -144,6 +150,8 @@ export async function runSse(
       p99Ms: latency.percentile(99),
       server: published,
       clientsDone: done !== null && reading.every((c) => c.sawEnd),
+      clientsReported: done !== null,
+      closedEarly: reading.filter((c) => c.closedEarly).length,
       readyRss: ready.rss as number,
     };
   } finally {

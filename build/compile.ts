@@ -23,7 +23,7 @@ export const COMPILE_FLAGS: readonly string[] = [
   "--allow-all",
   `--lock=${RUNTIME_LOCK_NAME}`,
   "--frozen",
-  "--v8-flags=--max-semi-space-size=2",
+  "--v8-flags=--max-semi-space-size=2,--expose-gc",
 ];
 
 /** What to tell someone whose compile failed, most likely for want of `denort`. */

@@ -142,6 +142,8 @@ export interface Harness {
   running: Promise<void>;
   /** Tell the fleet where this agent's page is, once it listens. */
   setPageUrl(url: string): void;
+  /** Many HTTP connections have ended: give what they held back to the system soon. */
+  connectionsEnded(): void;
   /** Stop the loop (cancelling a running turn), flush and close the stores. */
   stop(): Promise<void>;
 }
@@ -436,6 +438,7 @@ export async function startHarness(
     hosts,
     running,
     setPageUrl: (url) => fleet.setPageUrl(url),
+    connectionsEnded: () => memory.request(),
     async stop() {
       loop.cancel();
       stopping.abort();

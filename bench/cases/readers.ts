@@ -1,13 +1,18 @@
 /**
  * @module A thousand readers (issue 14): 1,000 SSE clients on the real harness and server while
  * a flood of 20,000 events goes out, `/healthz` asked every 50 ms meanwhile. Two rows: the
- * server's RSS once every reader has gone against its RSS before they came (what the load left
- * behind must not stay: ≤ 1.3×), and `/healthz`'s p99 during the load (< 100 ms: a page
+ * server's RSS 30 s after every reader has gone against its RSS before they came (what the load
+ * left behind must not stay: ≤ 1.3×; the figure 5 s after is in the note), and `/healthz`'s p99 during the load (< 100 ms: a page
  * watching many agents must not make the harness look dead).
  */
 import { type BenchCase, LatencyHistogram, row, sleep } from "../measure.ts";
 import { runSse } from "../sse_run.ts";
 import type { JsonChild } from "../child.ts";
+
+/** When RSS is read first after the readers left, in ms. */
+const SOON_MS = 5_000;
+/** When it is read for the row: past V8's collection of what the readers left. */
+const SETTLED_MS = 30_000;
 
 /** The readers case. */
 export const readersCase: BenchCase = {
@@ -21,6 +26,7 @@ export const readersCase: BenchCase = {
     const health = new LatencyHistogram();
     let healthFailures = 0;
     let rssAfter = 0;
+    let rssSoon = 0;
     let afterUsage: Record<string, unknown> = {};
     let port = 0;
     const result = await runSse(context, {
@@ -49,12 +55,16 @@ export const readersCase: BenchCase = {
         }
       },
       after: async (server) => {
-        // The readers are gone: give the server time to drop what they held.
-        await sleep(quick ? 500 : 5_000);
-        await server.send({ cmd: "rss" });
-        const after = await server.next("rss", 10_000);
-        rssAfter = after.rss as number;
-        afterUsage = after;
+        // The readers are gone. What they held is garbage V8 collects when it sees the process
+        // idle (its memory reducer), 10-20 s later: read RSS soon and again once that is past.
+        const rssAt = async (ms: number) => {
+          await sleep(ms);
+          await server.send({ cmd: "rss" });
+          return await server.next("rss", 10_000);
+        };
+        rssSoon = (await rssAt(SOON_MS)).rss as number;
+        afterUsage = await rssAt(quick ? 500 : SETTLED_MS - SOON_MS);
+        rssAfter = afterUsage.rss as number;
       },
     });
     const before = result.readyRss;
@@ -64,17 +74,23 @@ export const readersCase: BenchCase = {
     const p99 = health.percentile(99);
     return [
       row(context, {
-        name: `readers: RSS after ${readers} SSE readers left`,
+        name: `readers: RSS ${
+          SETTLED_MS / 1000
+        } s after ${readers} SSE readers left`,
         figure: mb(rssAfter),
         unit: "MB",
         baseline: mb(before),
         target: "≤ 1.3×",
-        pass: ratio <= 1.3 && result.missing === 0,
+        pass: ratio <= 1.3 && result.clientsReported && result.missing === 0,
         note: `before ${mb(before).toFixed(1)} MB, peak ${
           mb(peak).toFixed(1)
         } MB during ${result.published} events; ${
-          result.missing === 0 ? "none missing" : `${result.missing} MISSING`
-        }`,
+          !result.clientsReported
+            ? "the readers NEVER REPORTED"
+            : result.missing === 0
+            ? "no gap in what each reader got"
+            : `${result.missing} MISSING`
+        }; ${(rssSoon / before).toFixed(2)}× ${SOON_MS / 1000} s after`,
         details: { samples: result.server.samples, afterUsage, before },
       }),
       row(context, {
@@ -90,7 +106,7 @@ export const readersCase: BenchCase = {
           healthFailures === 0 ? "" : `, ${healthFailures} FAILED`
         }; ${
           Number(result.server.cutOffs ?? 0)
-        } readers cut off for falling 4 MiB behind`,
+        } readers cut off for falling 4 MiB behind (${result.closedEarly} saw their stream end early)`,
         details: { healthFailures, count: health.count },
       }),
     ];

@@ -292,6 +292,7 @@ export async function runAgent(
       port: options.port,
       signal: shutdown.signal,
       log,
+      onConnectionsEnded: () => harness.connectionsEnded(),
     });
   } catch (error) {
     await harness.stop();

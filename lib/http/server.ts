@@ -24,6 +24,9 @@ export const HEADER_TIMEOUT_MS = 10_000;
 /** A connection with no request for this long is closed (a streaming response is not idle). */
 export const IDLE_TIMEOUT_MS = 60_000;
 
+/** Connections that end between two {@linkcode ServerOptions.onConnectionsEnded} calls. */
+export const ENDED_CONNECTIONS_BATCH = 32;
+
 /** Connections over the cap being told 503 at once; more are closed without a word. */
 const MAX_REFUSING = 8;
 
@@ -70,6 +73,11 @@ export interface ServerOptions {
   serveConnection?: ConnectionServer;
   /** Opens the listening socket; `Deno.listen` by default. */
   listen?: (options: { hostname: string; port: number }) => Deno.Listener;
+  /**
+   * Told each time {@linkcode ENDED_CONNECTIONS_BATCH} more connections have ended: a crowd of
+   * readers leaving frees buffers the process can give back to the system.
+   */
+  onConnectionsEnded?: () => void;
 }
 
 /** A listening server. */
@@ -110,6 +118,7 @@ export function startServer(
   });
   const open = new Set<AbortController>();
   const ended = new Set<Promise<void>>();
+  let endedSinceTold = 0;
   let refused = 0;
   let refusing = 0;
   let stopping = false;
@@ -167,6 +176,10 @@ export function startServer(
       clearTimeout(timer);
       open.delete(controller);
       ended.delete(done);
+      if (++endedSinceTold >= ENDED_CONNECTIONS_BATCH) {
+        endedSinceTold = 0;
+        options.onConnectionsEnded?.();
+      }
     });
     ended.add(done);
   }

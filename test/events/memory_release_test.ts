@@ -26,6 +26,19 @@ Deno.test("MemoryRelease.request() folds requests into one release after the del
   }
 });
 
+Deno.test("MemoryRelease collects garbage before it trims, so what was just freed goes back too", () => {
+  const calls: string[] = [];
+  const release = new MemoryRelease({
+    log: createMemoryLogger(),
+    trim: () => calls.push("trim"),
+    collect: () => calls.push("collect"),
+    intervalMs: 0,
+  });
+  release.release();
+  release.close();
+  assert.deepEqual(calls, ["collect", "trim"]);
+});
+
 Deno.test("MemoryRelease stops trying, once warned, when the trim throws", () => {
   const log = createMemoryLogger();
   let calls = 0;

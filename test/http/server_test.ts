@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   connectionCap,
+  ENDED_CONNECTIONS_BATCH,
   readDescriptorLimit,
   RESERVED_DESCRIPTORS,
   startServer,
@@ -159,6 +160,37 @@ Deno.test("startServer() answers 503 JSON over the connection cap and serves aga
     }
     const response = await fetch(`http://127.0.0.1:${server.addr.port}/`);
     assert.equal(await response.text(), "ok");
+  } finally {
+    shutdown.abort();
+    await server.finished;
+  }
+});
+
+Deno.test("startServer() says when a crowd of connections has ended, once per batch", async () => {
+  const shutdown = new AbortController();
+  let told = 0;
+  const server = startServer(() => new Response("ok"), {
+    hostname: "127.0.0.1",
+    port: 0,
+    log: createMemoryLogger(),
+    signal: shutdown.signal,
+    descriptorLimit: null,
+    onConnectionsEnded: () => told++,
+  });
+  try {
+    const count = ENDED_CONNECTIONS_BATCH * 2 + 5;
+    const conns = await Promise.all(
+      Array.from({ length: count }, () => connect(server.addr.port)),
+    );
+    while (server.connections < count) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(told, 0, "nothing ended yet");
+    for (const conn of conns) conn.close();
+    while (server.connections > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(told, 2);
   } finally {
     shutdown.abort();
     await server.finished;
