@@ -6,7 +6,7 @@
  * runs shortly after the last live reader leaves or a crowd of connections has closed, and once
  * a minute while the process runs. Only freed memory can be given back, and what the readers
  * left is V8 garbage until V8's idle collector comes by 10-20 s later (RSS 5 s after the
- * readers' connections closed: 2.0-2.35× the RSS before; 1.43-1.46× with a collection first):
+ * readers' connections closed: 2.2-2.35× the RSS before; 1.4-2.1× with a collection first):
  * so with `--expose-gc`, which the `start` and `compile` tasks pass, a full collection runs
  * first. Where there is no glibc (or no FFI permission) it does nothing, and says so once at
  * debug.
