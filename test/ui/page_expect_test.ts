@@ -237,6 +237,43 @@ Deno.test({
       );
 
       await t.step(
+        "find counts rows drawn after the query was typed, older ones filled in above too",
+        async () => {
+          const fake = startFakeHarness();
+          const page = await openSizedPage(browser, fake);
+          try {
+            await fake.waitForClient();
+            const find = page.getByRole("searchbox", {
+              name: "find in the transcript",
+            });
+            await find.fill("needle");
+            await page.getByRole("status").filter({ hasText: "no match" })
+              .waitFor();
+            // 120 rows at once: the newest are drawn first, the rest over the next frames.
+            for (let i = 0; i < 30; i++) {
+              fake.emit(
+                {
+                  kind: "turn_start",
+                  from: "operator",
+                  body: `t${i}`,
+                  unread: 0,
+                },
+                assistant({ type: "text", text: `Answer ${i}: a needle.` }),
+                assistant({ type: "text", text: `and more ${i}` }),
+                assistant({ type: "text", text: `still more ${i}` }),
+              );
+            }
+            await page.getByRole("status").filter({ hasText: "30 matches" })
+              .waitFor({ timeout: 10_000 });
+            assert.deepEqual(page.errors, []);
+          } finally {
+            await page.close();
+            await fake.close();
+          }
+        },
+      );
+
+      await t.step(
         "find with next/previous, jumps to the next error and turn, copy buttons, the session's cost",
         async () => {
           const fake = startFakeHarness();

@@ -20,12 +20,15 @@ const HIGHLIGHT = "transcript-find";
 export interface FindBarProps {
   /** The scrolling transcript. */
   scroller: RefObject<HTMLDivElement | null>;
-  /** Changes whenever rows do, so the count stays right. */
-  version: number;
+  /**
+   * Changes whenever the drawn rows do (new rows, and older ones filled in above over the next
+   * frames), so the count stays right.
+   */
+  drawn: string;
 }
 
 /** The find bar above the transcript. */
-export function FindBar({ scroller, version }: FindBarProps): JSX.Element {
+export function FindBar({ scroller, drawn }: FindBarProps): JSX.Element {
   const [query, setQuery] = useState("");
   const [current, setCurrent] = useState(0);
   const [count, setCount] = useState(0);
@@ -45,7 +48,7 @@ export function FindBar({ scroller, version }: FindBarProps): JSX.Element {
     const found = matches();
     setCount(found.length);
     highlight(scroller.current, query.trim());
-  }, [query, version]);
+  }, [query, drawn]);
 
   useEffect(() => () => highlight(null, ""), []);
 

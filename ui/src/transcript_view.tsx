@@ -141,7 +141,12 @@ export function TranscriptView(
 
   return (
     <>
-      {findBar && <FindBar scroller={scroller} version={version} />}
+      {findBar && (
+        <FindBar
+          scroller={scroller}
+          drawn={`${version}:${shown.from}-${shown.until}`}
+        />
+      )}
       <div class="transcript-wrap">
         <div
           class="transcript"
