@@ -4,7 +4,9 @@
  * socket acts only as that agent. Agents come from `--agents`, from the registry of earlier runs,
  * and from the manager's `add_agent`, which makes the new agent's socket at once. `ping` on any
  * socket answers while that socket accepts; on the manager's it lists every socket's health
- * (what `hive --ping` checks). The subcommand around it (flags, signals) is
+ * (what `hive --ping` checks). The sockets it starts with take connections only once all are
+ * open, so a flood on one during start cannot leave the next without a descriptor to open with
+ * (that made the hive exit). The subcommand around it (flags, signals) is
  * `commands/hive_command.ts`.
  */
 import { join } from "node:path";
@@ -70,6 +72,8 @@ export async function startHive(
     );
   const sockets = new Map<string, string>();
   let adding = Promise.resolve();
+  // The sockets the hive starts with take connections only once all of them are open.
+  const { promise: started, resolve: allOpen } = Promise.withResolvers<void>();
 
   async function serve(name: string): Promise<string> {
     const existing = sockets.get(name);
@@ -92,6 +96,7 @@ export async function startHive(
       await serveBrokerSocket(path, handler, {
         log,
         maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+        acceptFrom: started,
       }),
     );
     sockets.set(name, path);
@@ -129,6 +134,7 @@ export async function startHive(
       await broker.addAgent(name);
     }
     for (const { name } of await broker.listAgents()) await serve(name);
+    allOpen();
   } catch (error) {
     await close();
     throw error;

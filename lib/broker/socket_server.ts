@@ -26,6 +26,12 @@ export interface BrokerSocketOptions {
   mode?: number;
   /** Connections served at once; more are answered with an error and closed. */
   maxConnections?: number;
+  /**
+   * Connections wait in the listen backlog until this settles. A hive opens every socket it
+   * starts with before any takes a connection: a flood on the first must not use up the
+   * descriptors the others still need to open.
+   */
+  acceptFrom?: Promise<void>;
 }
 
 /** What a socket reports to `ping` and to the log. */
@@ -91,6 +97,9 @@ export async function serveBrokerSocket(
   }
 
   const accepting = (async () => {
+    if (options.acceptFrom) {
+      await Promise.race([options.acceptFrom, aborted(stopping.signal)]);
+    }
     let backoffMs = FIRST_BACKOFF_MS;
     while (!stopping.signal.aborted) {
       let conn: Deno.UnixConn;
@@ -151,6 +160,14 @@ function refuse(conn: Deno.UnixConn, maxConnections: number): void {
     code: "unavailable",
   });
   conn.write(line).catch(() => {}).finally(() => closeQuietly(conn));
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) =>
+    signal.aborted
+      ? resolve()
+      : signal.addEventListener("abort", () => resolve(), { once: true })
+  );
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {

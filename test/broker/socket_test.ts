@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { BrokerError } from "../../lib/broker/broker_api.ts";
 import { startHive } from "../../lib/broker/hive.ts";
 import { parseHiveArgs, runHive } from "../../lib/commands/hive_command.ts";
-import { MAX_REQUEST_BYTES } from "../../lib/broker/socket_server.ts";
+import {
+  MAX_REQUEST_BYTES,
+  serveBrokerSocket,
+} from "../../lib/broker/socket_server.ts";
+import { openEmbeddedBroker } from "../../lib/broker/embedded_broker.ts";
+import { createBrokerRequestHandler } from "../../lib/broker/request_handler.ts";
 import { SocketBroker } from "../../lib/broker/socket_client.ts";
 import { createMemoryLogger } from "../../lib/log.ts";
 import { delay } from "./broker_fixture.ts";
@@ -299,6 +304,46 @@ Deno.test("socket: one socket serves at most --max-connections; the rest get an 
 const HIVE_ENTRY = new URL("../fixtures/hive_entry.ts", import.meta.url)
   .pathname;
 
+Deno.test("socket: connections wait in the backlog until the opener lets the socket accept", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "socket-gate-" });
+  const log = createMemoryLogger();
+  const broker = openEmbeddedBroker(`${dir}/b.sqlite`, { log });
+  const { promise: open, resolve: letIn } = Promise.withResolvers<void>();
+  const server = await serveBrokerSocket(
+    `${dir}/a/mcp.sock`,
+    createBrokerRequestHandler(broker, { agent: "a", role: "agent" }, { log }),
+    { log, acceptFrom: open },
+  );
+  const conn = await rawConnection(`${dir}/a/mcp.sock`);
+  try {
+    await conn.write('{"cmd":"whoami"}\n');
+    const answer = conn.readLine();
+    const early = await Promise.race([answer, delay(300).then(() => "none")]);
+    assert.equal(early, "none", "not accepted before the opener is ready");
+    letIn();
+    assert.deepEqual(await answer, { ok: true, agent: "a", role: "agent" });
+  } finally {
+    await conn.close();
+    await server.close();
+    await broker.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("socket: a socket closed before it was let in closes at once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "socket-gate-" });
+  const log = createMemoryLogger();
+  const broker = openEmbeddedBroker(`${dir}/b.sqlite`, { log });
+  const server = await serveBrokerSocket(
+    `${dir}/a/mcp.sock`,
+    createBrokerRequestHandler(broker, { agent: "a", role: "agent" }, { log }),
+    { log, acceptFrom: new Promise(() => {}) },
+  );
+  await server.close();
+  await broker.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("socket: out of descriptors, every socket's accept loop waits and recovers; hive --ping sees it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "socket-emfile-" });
   // A low descriptor limit and no per-socket cap: one agent's connections use up the table.
@@ -313,6 +358,8 @@ Deno.test("socket: out of descriptors, every socket's accept loop waits and reco
     stdout: "null",
     stderr: "piped",
   }).spawn();
+  // A hive that dies under the low limit must say why, not hide behind a failed kill.
+  const stderr = new Response(hive.stderr).text();
   const flood: Deno.UnixConn[] = [];
   const ping = async (name: string) => {
     const conn = await rawConnection(`${dir}/${name}/mcp.sock`);
@@ -372,10 +419,24 @@ Deno.test("socket: out of descriptors, every socket's accept loop waits and reco
     assert.match(output.join(""), /"pong":true/);
   } finally {
     for (const conn of flood) conn.close();
-    hive.kill("SIGTERM");
-    await hive.status;
-    await hive.stderr.cancel();
+    let exitedByItself = false;
+    try {
+      hive.kill("SIGTERM");
+    } catch {
+      exitedByItself = true; // Said below, once its stderr is in.
+    }
+    const status = await hive.status;
+    const said = await stderr;
     await Deno.remove(dir, { recursive: true });
+    if (exitedByItself) {
+      // The body's own error says what went wrong after; this says why the hive was gone.
+      // deno-lint-ignore no-console
+      console.error(
+        `the hive exited by itself (code ${status.code}, signal ${status.signal}): ${
+          said.slice(-8000)
+        }`,
+      );
+    }
   }
 });
 
