@@ -304,17 +304,31 @@ Deno.test("socket: one socket serves at most --max-connections; the rest get an 
 const HIVE_ENTRY = new URL("../fixtures/hive_entry.ts", import.meta.url)
   .pathname;
 
-Deno.test("socket: connections wait in the backlog until the opener lets the socket accept", async () => {
+/** Agent a's socket alone, on a broker of its own, taking connections once `acceptFrom` settles. */
+async function gatedSocket(acceptFrom: Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "socket-gate-" });
   const log = createMemoryLogger();
   const broker = openEmbeddedBroker(`${dir}/b.sqlite`, { log });
-  const { promise: open, resolve: letIn } = Promise.withResolvers<void>();
+  const path = `${dir}/a/mcp.sock`;
   const server = await serveBrokerSocket(
-    `${dir}/a/mcp.sock`,
+    path,
     createBrokerRequestHandler(broker, { agent: "a", role: "agent" }, { log }),
-    { log, acceptFrom: open },
+    { log, acceptFrom },
   );
-  const conn = await rawConnection(`${dir}/a/mcp.sock`);
+  return {
+    path,
+    async close() {
+      await server.close();
+      await broker.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("socket: connections wait in the backlog until the opener lets the socket accept", async () => {
+  const { promise: open, resolve: letIn } = Promise.withResolvers<void>();
+  const socket = await gatedSocket(open);
+  const conn = await rawConnection(socket.path);
   try {
     await conn.write('{"cmd":"whoami"}\n');
     const answer = conn.readLine();
@@ -324,24 +338,13 @@ Deno.test("socket: connections wait in the backlog until the opener lets the soc
     assert.deepEqual(await answer, { ok: true, agent: "a", role: "agent" });
   } finally {
     await conn.close();
-    await server.close();
-    await broker.close();
-    await Deno.remove(dir, { recursive: true });
+    await socket.close();
   }
 });
 
 Deno.test("socket: a socket closed before it was let in closes at once", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "socket-gate-" });
-  const log = createMemoryLogger();
-  const broker = openEmbeddedBroker(`${dir}/b.sqlite`, { log });
-  const server = await serveBrokerSocket(
-    `${dir}/a/mcp.sock`,
-    createBrokerRequestHandler(broker, { agent: "a", role: "agent" }, { log }),
-    { log, acceptFrom: new Promise(() => {}) },
-  );
-  await server.close();
-  await broker.close();
-  await Deno.remove(dir, { recursive: true });
+  const socket = await gatedSocket(new Promise(() => {}));
+  await socket.close();
 });
 
 Deno.test("socket: out of descriptors, every socket's accept loop waits and recovers; hive --ping sees it", async () => {
